@@ -1,0 +1,15 @@
+export {
+  loadConfig,
+  documentConfig,
+  renderConfigTable,
+  ConfigError,
+  type ConfigKeyDoc,
+  type Env,
+} from './load-config.js';
+export {
+  apiConfigSchema,
+  workerConfigSchema,
+  type ApiConfig,
+  type WorkerConfig,
+} from './service-schemas.js';
+export * as fields from './fields.js';

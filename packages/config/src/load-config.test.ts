@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, documentConfig, loadConfig, renderConfigTable } from './load-config.js';
+import { apiConfigSchema, workerConfigSchema } from './service-schemas.js';
+
+describe('loadConfig', () => {
+  it('when the environment is empty, then every key takes its documented default', () => {
+    const config = loadConfig('api', apiConfigSchema, {});
+    expect(config.PORT).toBe(3000);
+    expect(config.ACCEPT_ORDERS).toBe(true);
+    expect(config.POSTGRES_PASSWORD).toBeUndefined();
+  });
+
+  it('when values are given as strings, then they are coerced to their types', () => {
+    const config = loadConfig('worker', workerConfigSchema, {
+      HEALTH_PORT: '0',
+      WORKER_RETRY_DELAYS_MS: '10, 20,30',
+      WORKER_PREFETCH: '4',
+    });
+    expect(config.HEALTH_PORT).toBe(0);
+    expect(config.WORKER_RETRY_DELAYS_MS).toEqual([10, 20, 30]);
+    expect(config.WORKER_PREFETCH).toBe(4);
+  });
+
+  it('when keys are invalid, then it fails listing each key with its description', () => {
+    let thrown: unknown;
+    try {
+      loadConfig('api', apiConfigSchema, { PORT: 'eighty', ACCEPT_ORDERS: 'maybe' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const error = thrown as ConfigError;
+    expect(error.problems.map((p) => p.key).sort()).toEqual(['ACCEPT_ORDERS', 'PORT']);
+    expect(error.message).toContain('HTTP port of the API');
+  });
+
+  it('when a secret key is invalid, then its value is not echoed', () => {
+    expect(() =>
+      loadConfig('worker', workerConfigSchema, { WORKER_RETRY_DELAYS_MS: 'hunter2' }),
+    ).toThrow(/WORKER_RETRY_DELAYS_MS/);
+    try {
+      loadConfig('worker', workerConfigSchema, { WORKER_RETRY_DELAYS_MS: 'hunter2' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+});
+
+describe('documentConfig', () => {
+  it.each([
+    ['api', apiConfigSchema],
+    ['worker', workerConfigSchema],
+  ])('when documenting the %s schema, then every key has a description', (_name, schema) => {
+    const docs = documentConfig(schema);
+    expect(docs.length).toBeGreaterThan(10);
+    for (const doc of docs) expect(doc.description, doc.key).not.toBe('');
+  });
+
+  it('when rendering, then secrets show no default and defaults are shown', () => {
+    const table = renderConfigTable(apiConfigSchema);
+    expect(table).toContain('| `PORT` | `3000` |');
+    expect(table).toContain('| `POSTGRES_PASSWORD` | (unset) |');
+  });
+});

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { bool, logLevel, msList, optionalSecret, port, positiveInt, text } from './fields.js';
+
+/** Keys every flowstack process shares: logging, shutdown, and the three data services. */
+const common = {
+  LOG_LEVEL: logLevel,
+  SHUTDOWN_TIMEOUT_MS: positiveInt(
+    10_000,
+    'Upper bound for each shutdown step; the Nomad kill_timeout must be longer than the sum.',
+  ),
+  DRAIN_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Time between readiness going 503 and closing listeners, so load balancers notice.'),
+  POSTGRES_HOST: text('127.0.0.1', 'PostgreSQL host.'),
+  POSTGRES_PORT: port(5432, 'PostgreSQL port.'),
+  POSTGRES_DB: text('flowstack', 'PostgreSQL database name.'),
+  POSTGRES_USER: text('postgres', 'PostgreSQL user (static credentials).'),
+  POSTGRES_PASSWORD: optionalSecret('PostgreSQL password (static credentials).'),
+  POSTGRES_POOL_MAX: positiveInt(10, 'Maximum connections in the PostgreSQL pool.'),
+  POSTGRES_STATEMENT_TIMEOUT_MS: positiveInt(5_000, 'statement_timeout for every query.'),
+  REDIS_HOST: text('127.0.0.1', 'Redis host.'),
+  REDIS_PORT: port(6379, 'Redis port.'),
+  REDIS_USERNAME: z
+    .string()
+    .optional()
+    .describe('Redis ACL user (static credentials); unset = default user.'),
+  REDIS_PASSWORD: optionalSecret('Redis password (static credentials).'),
+  REDIS_KEY_PREFIX: text('flowstack:', 'Prefix of every Redis key this process writes.'),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(
+    250,
+    'Redis command timeout; past it a read falls back to PostgreSQL instead of waiting.',
+  ),
+  RABBITMQ_HOST: text('127.0.0.1', 'RabbitMQ host.'),
+  RABBITMQ_PORT: port(5672, 'RabbitMQ AMQP port.'),
+  RABBITMQ_VHOST: text('/', 'RabbitMQ virtual host.'),
+  RABBITMQ_USER: text('guest', 'RabbitMQ user (static credentials).'),
+  RABBITMQ_PASSWORD: optionalSecret('RabbitMQ password (static credentials).'),
+  ORDERS_EXCHANGE: text('flowstack.orders', 'Topic exchange that order events are published to.'),
+  ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
+};
+
+export const apiConfigSchema = z.object({
+  ...common,
+  PORT: port(3000, 'HTTP port of the API (0 = any free port).'),
+  HOST: text('0.0.0.0', 'Address the API listens on.'),
+  HTTP_BODY_LIMIT: text('16kb', 'Largest JSON body accepted; larger bodies get 413.'),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(10_000, 'Time a client has to send a whole request.'),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(5_000, 'Time a client has to send the request headers.'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(
+    65_000,
+    'Idle keep-alive timeout; longer than the proxy in front (Traefik) to avoid 502s.',
+  ),
+  CACHE_TTL_SECONDS: positiveInt(60, 'Lifetime of cached catalog entries in Redis.'),
+  PENDING_ORDER_TTL_SECONDS: positiveInt(
+    86_400,
+    'Lifetime of the pending-order marker in Redis, until the worker stores the order.',
+  ),
+  PUBLISH_CONFIRM_TIMEOUT_MS: positiveInt(
+    5_000,
+    'How long a POST waits for the broker to confirm before answering 503.',
+  ),
+  ACCEPT_ORDERS: bool(true, 'When false, POST /v1/orders answers 503 (maintenance switch).'),
+});
+
+export const workerConfigSchema = z.object({
+  ...common,
+  HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
+  HOST: text('0.0.0.0', 'Address the health server listens on.'),
+  WORKER_PREFETCH: positiveInt(32, 'Unacknowledged messages the broker may hand this worker.'),
+  WORKER_MAX_ATTEMPTS: positiveInt(
+    5,
+    'Attempts per message (first delivery included) before it is dead-lettered.',
+  ),
+  WORKER_RETRY_DELAYS_MS: msList(
+    '1000,5000,30000',
+    'Delay before each retry; the last value repeats for later attempts.',
+  ),
+  CACHE_TTL_SECONDS: positiveInt(60, 'Lifetime of cached entries the worker writes.'),
+});
+
+export type ApiConfig = z.output<typeof apiConfigSchema>;
+export type WorkerConfig = z.output<typeof workerConfigSchema>;

@@ -1,0 +1,7 @@
+export {
+  createCredentials,
+  type Credentials,
+  type CredentialSource,
+  type RotationListener,
+} from './credentials.js';
+export { createStaticCredentialSource } from './static-source.js';

@@ -1,0 +1,61 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runWithContext } from './context.js';
+import { createLogger } from './logger.js';
+
+function captureLines(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  const lines = (): Record<string, unknown>[] =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { stream, lines };
+}
+
+describe('createLogger', () => {
+  it('when logging inside a request context, then every line carries the request id and service', async () => {
+    const { stream, lines } = captureLines();
+    const logger = createLogger({ service: 'api', destination: stream });
+    await runWithContext({ requestId: 'req-123' }, async () => {
+      logger.info('first');
+      await Promise.resolve();
+      logger.info({ extra: 1 }, 'second');
+    });
+    logger.info('outside');
+    const [first, second, outside] = lines();
+    expect(first).toMatchObject({
+      service: 'api',
+      requestId: 'req-123',
+      msg: 'first',
+      level: 'info',
+    });
+    expect(second).toMatchObject({ requestId: 'req-123', extra: 1 });
+    expect(outside?.requestId).toBeUndefined();
+  });
+
+  it('when an object holds secrets or e-mail addresses, then they are censored', () => {
+    const { stream, lines } = captureLines();
+    const logger = createLogger({ service: 'api', destination: stream });
+    logger.info(
+      {
+        password: 'pw-1',
+        db: { password: 'pw-2', user: 'app' },
+        req: { headers: { authorization: 'Bearer tok-3' } },
+        order: { customerEmail: 'a@example.com' },
+      },
+      'config',
+    );
+    const text = JSON.stringify(lines());
+    for (const secret of ['pw-1', 'pw-2', 'tok-3', 'a@example.com'])
+      expect(text).not.toContain(secret);
+    expect(text).toContain('"user":"app"');
+  });
+});
