@@ -5,3 +5,8 @@ export {
   type RotationListener,
 } from './credentials.js';
 export { createStaticCredentialSource } from './static-source.js';
+export {
+  createManualCredentialSource,
+  type CredentialValues,
+  type ManualCredentialSource,
+} from './rotating-source.js';
