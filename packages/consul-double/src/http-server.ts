@@ -1,0 +1,99 @@
+import http from 'node:http';
+import { ConsulDoubleError } from './errors.js';
+import {
+  type Reply,
+  type RouteContext,
+  type State,
+  buildRoutes,
+  matchRoute,
+} from './http-routes.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The HTTP side of the double: routing, token resolution, Consul's headers, text/plain errors.
+ * `shutdown` aborts every blocking query still waiting when the server stops.
+ */
+export function createHttpServer(state: State, shutdown: AbortSignal): http.Server {
+  const routes = buildRoutes(state);
+  return http.createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      const status = error instanceof ConsulDoubleError ? error.status : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!response.headersSent) send(response, { status, text: message }, false, state);
+      else response.destroy();
+    });
+  });
+
+  async function handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://consul-double');
+    const method =
+      request.method === 'POST' && url.pathname !== '/v1/config'
+        ? 'PUT'
+        : (request.method ?? 'GET');
+    const match = matchRoute(routes, method === 'HEAD' ? 'GET' : method, url.pathname);
+    if (!match) {
+      send(response, { status: 404, text: '404 page not found' }, false, state);
+      return;
+    }
+    if ('allowed' in match) {
+      response.setHeader('Allow', match.allowed.join(', '));
+      send(response, { status: 405, text: `method ${method} not allowed` }, false, state);
+      return;
+    }
+    const disconnected = new AbortController();
+    response.on('close', () => disconnected.abort());
+    const caller = state.acl.resolve(request.headers, url.searchParams);
+    const ctx: RouteContext = {
+      request,
+      query: url.searchParams,
+      params: match.params,
+      caller,
+      signal: AbortSignal.any([disconnected.signal, shutdown]),
+      body: () => readBody(request),
+    };
+    const reply = await match.handler(ctx);
+    if (!response.destroyed) send(response, reply, url.searchParams.has('pretty'), state);
+  }
+}
+
+function send(response: http.ServerResponse, reply: Reply, pretty: boolean, state: State): void {
+  const status = reply.status ?? 200;
+  response.setHeader('X-Consul-Default-Acl-Policy', state.acl.enabled ? 'deny' : 'allow');
+  response.setHeader('Vary', 'Accept-Encoding');
+  if (reply.index !== undefined) {
+    response.setHeader('X-Consul-Index', String(Math.max(reply.index, 1)));
+    response.setHeader('X-Consul-Knownleader', 'true');
+    response.setHeader('X-Consul-Lastcontact', '0');
+  }
+  if (reply.raw !== undefined) {
+    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end(reply.raw);
+  } else if (reply.text !== undefined) {
+    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end(reply.text);
+  } else if (reply.json !== undefined) {
+    response.writeHead(status, { 'Content-Type': 'application/json' });
+    response.end(pretty ? `${JSON.stringify(reply.json, null, 4)}\n` : JSON.stringify(reply.json));
+  } else {
+    response.writeHead(status);
+    response.end();
+  }
+}
+
+async function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new ConsulDoubleError(413, `Request body too large, max size: ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}

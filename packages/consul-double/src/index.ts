@@ -1,0 +1,3 @@
+export { startConsulDouble, VERSION } from './consul-double.js';
+export type { ConsulDoubleOptions, RunningConsulDouble } from './consul-double.js';
+export { ConsulDoubleError } from './errors.js';
