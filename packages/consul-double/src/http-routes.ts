@@ -56,6 +56,8 @@ export interface RouteContext {
 type Handler = (ctx: RouteContext) => Reply | Promise<Reply>;
 
 interface Route {
+  /** A path without parameters wins over a parameterised one, as in Go's ServeMux. */
+  exact: boolean;
   method: string;
   pattern: RegExp;
   handler: Handler;
@@ -70,7 +72,7 @@ export function buildRoutes(state: State): Route[] {
     const pattern = new RegExp(
       `^${path.replace(/:rest/g, '(.*)').replace(/:[a-z]+/g, '([^/]+)')}$`,
     );
-    routes.push({ method, pattern, handler });
+    routes.push({ exact: !path.includes(':'), method, pattern, handler });
   };
   const authorize = (ctx: RouteContext, resource: AclResource, level: AclLevel, name?: string) =>
     acl.authorize(ctx.caller, resource, level, name);
@@ -443,7 +445,8 @@ export function matchRoute(
   path: string,
 ): { handler: Handler; params: string[] } | { allowed: string[] } | undefined {
   const allowed: string[] = [];
-  for (const route of routes) {
+  const exact = routes.filter((route) => route.exact && route.pattern.test(path));
+  for (const route of exact.length ? exact : routes) {
     const match = route.pattern.exec(path);
     if (!match) continue;
     if (route.method === method) return { handler: route.handler, params: match.slice(1) };
