@@ -3,7 +3,12 @@ import { createClock } from '../core/clock.js';
 import { createLeaseManager } from '../core/leases.js';
 import type { LeaseSpec } from '../core/types.js';
 import { VaultError } from '../core/types.js';
-import { handleLeaseRequest, isLeasePath, leaseRouteNeedsSudo } from './leases-routes.js';
+import {
+  createLeaseRouteModule,
+  handleLeaseRequest,
+  isLeasePath,
+  leaseRouteNeedsSudo,
+} from './leases-routes.js';
 
 function setup() {
   const clock = createClock({ manual: true });
@@ -141,5 +146,33 @@ describe('sys/leases routes', () => {
       body: {},
     }).catch((e: unknown) => e);
     expect((error as VaultError).status).toBe(400);
+  });
+});
+
+describe('lease route module', () => {
+  it('when given a full sys path, then it routes it and flags the sudo paths', async () => {
+    const { manager, issue, revoked } = setup();
+    const id = issue('rabbitmq/creds/r');
+    const module = createLeaseRouteModule(manager);
+    expect(module.prefixes).toContain('sys/leases/');
+    expect(module.needsSudo('sys/leases/revoke-prefix/rabbitmq/', 'update')).toBe(true);
+    expect(module.needsSudo('sys/leases/renew', 'update')).toBe(false);
+    const res = await module.handle({
+      operation: 'update',
+      path: 'sys/revoke',
+      body: { lease_id: id },
+      query: new URLSearchParams(),
+      token: {
+        id: 't',
+        accessor: 'a',
+        policies: ['root'],
+        displayName: 'root',
+        meta: {},
+        entityAliasMetadata: {},
+        expiresAt: undefined,
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(revoked).toEqual(['rabbitmq/creds/r']);
   });
 });

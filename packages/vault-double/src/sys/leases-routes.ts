@@ -1,18 +1,18 @@
 /**
  * sys/leases/* and the legacy sys/renew, sys/revoke, sys/revoke-prefix aliases, independent of HTTP.
  *
- * Wiring, for the HTTP core: for a request under `/v1/sys/`, strip that prefix and, when
- * `isLeasePath(subPath)` is true, answer with
- *   `await handleLeaseRequest(leaseManager, { operation, subPath, body })`
- * and render the EngineResponse like an engine's (a `lease` goes to lease_id / lease_duration /
+ * Wiring, for the HTTP core: pass `createLeaseRouteModule(leaseManager)` in `routeModules`
+ * (it is a RouteModule with prefixes sys/leases/, sys/renew, sys/revoke). Its extra
+ * `needsSudo(path, operation)` says which paths Vault marks sudo-only (revoke-prefix, LIST of
+ * sys/leases/lookup/): check `sudo` on those as well. Or call
+ *   `await handleLeaseRequest(leaseManager, { operation, subPath, body })` with the path after `sys/`.
+ * Render the EngineResponse like an engine's (a `lease` goes to lease_id / lease_duration /
  * renewable, `warnings` to warnings, 204 has no body; a VaultError thrown becomes
- * `{"errors":[message]}`). ACL: the policy path is `sys/<subPath>`; `leaseRouteNeedsSudo(subPath)`
- * tells which of these Vault marks as sudo-only (revoke-prefix, listing leases).
- * An empty LIST answers status 404 with no data: render it as `{"errors":[]}`.
+ * `{"errors":[message]}`). An empty LIST answers status 404 with no data: render `{"errors":[]}`.
  */
 import type { LeaseManager } from '../core/leases.js';
 import { parseDuration } from '../core/ttl.js';
-import type { EngineResponse, Operation } from '../core/types.js';
+import type { EngineResponse, Operation, RouteModule } from '../core/types.js';
 import { VaultError } from '../core/types.js';
 
 export interface LeaseRouteRequest {
@@ -114,4 +114,23 @@ function leaseIdOf(body: Record<string, unknown>, fromUrl: string): string {
   const id = typeof fromBody === 'string' && fromBody !== '' ? fromBody : fromUrl;
   if (id === '') throw new VaultError(400, 'lease_id must be specified');
   return id;
+}
+
+export interface LeaseRouteModule extends RouteModule {
+  /** `path` is the full path after /v1/, as in RouteRequest. */
+  needsSudo(path: string, operation: Operation): boolean;
+}
+
+export function createLeaseRouteModule(manager: LeaseManager): LeaseRouteModule {
+  const subPathOf = (path: string) => path.replace(/^\/+/, '').replace(/^sys\//, '');
+  return {
+    prefixes: ['sys/leases/', 'sys/renew', 'sys/revoke'],
+    needsSudo: (path, operation) => leaseRouteNeedsSudo(subPathOf(path), operation),
+    handle: (req) =>
+      handleLeaseRequest(manager, {
+        operation: req.operation,
+        subPath: subPathOf(req.path),
+        body: req.body,
+      }),
+  };
 }
