@@ -1,0 +1,16 @@
+export { createQueueConnection } from './queue-connection.js';
+export { defaultClassifyFailure } from './consumer.js';
+export { QUEUE_UNAVAILABLE } from './queue-errors.js';
+export { HEADER, deadLetterQueueName, retryQueueName } from './topology.js';
+export type {
+  ConsumedMessage,
+  Consumer,
+  ConsumerSpec,
+  FailureAction,
+  PublishOptions,
+  Publisher,
+  PublisherOptions,
+  QueueConnection,
+  QueueConnectionOptions,
+} from './types.js';
+export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';

@@ -1,0 +1,98 @@
+import type { CredentialSource } from '@flowstack/credentials';
+import type { Logger, QueueMetrics } from '@flowstack/observability';
+
+export interface QueueConnectionOptions {
+  host: string;
+  port: number;
+  vhost: string;
+  credentials: CredentialSource;
+  logger: Logger;
+  metrics: QueueMetrics;
+  /** AMQP heartbeat; a dead peer is noticed after about two of these. Default 15. */
+  heartbeatSeconds?: number;
+  /** Exponential backoff with jitter between connection attempts, forever. */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Shows in the RabbitMQ management UI (`client_properties.connection_name`). */
+  connectionName?: string;
+  /** TCP + AMQP handshake timeout of one connection attempt. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Attempts to open a connection with rotated credentials before keeping the old one. Default 5. */
+  rotationAttempts?: number;
+}
+
+export interface QueueConnection {
+  createPublisher(options: PublisherOptions): Publisher;
+  consume(spec: ConsumerSpec): Promise<Consumer>;
+  /** Resolves when connected now; rejects (503 AppError 'queue-unavailable') otherwise. For readiness. */
+  ping(): Promise<void>;
+  readonly connected: boolean;
+  /** Waits until the first connection is up or rejects after timeoutMs (startup fail-fast). */
+  waitUntilConnected(timeoutMs: number): Promise<void>;
+  /** Stops consumers (in-flight handlers finish and ack), closes channels and the connection; no reconnect after. */
+  close(): Promise<void>;
+}
+
+export interface PublisherOptions {
+  exchange: string;
+  /** Default for PublishOptions.timeoutMs. Default 5000. */
+  confirmTimeoutMs?: number;
+  /**
+   * Declare the exchange (durable topic) when the publisher's channel opens. Default true; turn
+   * off for users without configure permission (the exchange must then exist).
+   */
+  assertExchange?: boolean;
+}
+
+export interface PublishOptions {
+  messageId: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface Publisher {
+  /**
+   * Resolves only after the broker confirmed the message (persistent, mandatory). Rejects with a
+   * 503 AppError (code 'queue-unavailable', retryAfterSeconds set) when not connected, nacked,
+   * returned unroutable or not confirmed in time. Waits for 'drain' when the channel pushes back.
+   * Never buffers messages while disconnected.
+   */
+  publish(routingKey: string, body: unknown, options: PublishOptions): Promise<void>;
+}
+
+export interface ConsumedMessage {
+  body: unknown;
+  messageId: string;
+  /** 1 for the first delivery; counts handler failures, not redeliveries after a lost connection. */
+  attempt: number;
+  /** The routing key the message was first published with (kept across retries). */
+  routingKey: string;
+  /** The publisher's headers, without the package's own `x-flowstack-*` and broker `x-death` headers. */
+  headers: Record<string, unknown>;
+  redelivered: boolean;
+}
+
+export type FailureAction = 'retry' | 'dead-letter';
+
+export interface ConsumerSpec {
+  /** Durable queue, bound to `exchange` with `routingKeys`. */
+  queue: string;
+  /** Durable topic exchange (asserted). */
+  exchange: string;
+  routingKeys: string[];
+  prefetch: number;
+  /** After this many failed attempts the message is dead-lettered. */
+  maxAttempts: number;
+  /** Delay before attempt 2, 3, ...; the last value repeats. Empty: retry at once. */
+  retryDelaysMs: number[];
+  /** Resolve = ack after it returns. */
+  handle(message: ConsumedMessage): Promise<void>;
+  /** Default: AppError with status < 500 -> 'dead-letter' (poison), anything else -> 'retry'. */
+  classifyFailure?(error: unknown): FailureAction;
+  /** How long stop()/close()/rotation wait for in-flight handlers. Default 30000. */
+  drainTimeoutMs?: number;
+}
+
+export interface Consumer {
+  /** Cancels, lets in-flight handlers finish and settle (bounded by drainTimeoutMs). */
+  stop(): Promise<void>;
+}
