@@ -50,6 +50,7 @@ export interface ServiceInput {
 }
 
 const UNSUPPORTED_CHECK_KEYS = [
+  'Script',
   'Args',
   'ScriptArgs',
   'GRPC',
