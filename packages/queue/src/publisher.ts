@@ -71,6 +71,7 @@ class PublishLane {
     content: Buffer,
     options: PublishOptions,
     deadline: number,
+    onSent: () => void,
   ): Promise<void> {
     while (this.drained !== undefined && !this.closed) {
       const inTime = await settleWithin(this.drained, deadline - Date.now());
@@ -119,6 +120,7 @@ class PublishLane {
           reject(queueUnavailable('the publisher channel closed', error));
           return;
         }
+        onSent();
         if (!accepted) this.waitForDrain();
       });
     } finally {
@@ -177,8 +179,9 @@ export class ConfirmPublisher implements Publisher {
         throw queueUnavailable('RabbitMQ is not connected');
       }
       const lane = await this.laneWithin(generation, deadline);
-      this.host.metrics.published.inc({ exchange });
-      await lane.publish(routingKey, content, options, deadline);
+      await lane.publish(routingKey, content, options, deadline, () =>
+        this.host.metrics.published.inc({ exchange }),
+      );
     } catch (error) {
       this.host.metrics.publishFailed.inc({ exchange });
       throw error;

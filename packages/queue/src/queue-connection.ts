@@ -167,7 +167,10 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   }
 
   private async runConnectLoop(): Promise<void> {
-    for (let attempt = 1; !this.closing && !this.connected; attempt += 1) {
+    // Loops again if a fresh connection dies while consumers attach (onClosed saw a loop running).
+    let attempt = 0;
+    while (!this.closing && !this.connected) {
+      attempt += 1;
       try {
         const credentials = await this.options.credentials.current();
         const generation = await this.open(credentials);
@@ -180,7 +183,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
           'connected to RabbitMQ',
         );
         await this.install(generation);
-        return;
+        attempt = 0;
       } catch (error) {
         this.lastError = describeError(error);
         const delayMs = this.backoff(attempt);

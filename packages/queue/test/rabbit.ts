@@ -83,6 +83,8 @@ export class Admin {
   static async open(): Promise<Admin> {
     const model = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
     const channel = await model.createChannel();
+    // A failed check (e.g. checkQueue of a missing queue) closes the channel; tests see the rejection.
+    channel.on('error', () => undefined);
     return new Admin(model, channel);
   }
 

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { createManualCredentialSource } from '@flowstack/credentials';
+import { isAppError } from '@flowstack/errors';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  Admin,
+  connect,
+  connectionsNamed,
+  counterValue,
+  createUser,
+  deleteUser,
+  forceCloseConnections,
+  sleep,
+  uniqueName,
+  waitFor,
+} from '../test/rabbit.js';
+import type { ConsumedMessage, ConsumerSpec } from './types.js';
+
+let admin: Admin;
+beforeAll(async () => {
+  admin = await Admin.open();
+});
+afterAll(async () => {
+  await admin.close();
+});
+
+function names(prefix: string) {
+  const queue = uniqueName(prefix);
+  const exchange = `${queue}.exchange`;
+  onTestFinished(() => admin.deleteTopology(queue, exchange));
+  return { queue, exchange, connectionName: `${queue}.connection` };
+}
+
+function specFor(
+  queue: string,
+  exchange: string,
+  handle: ConsumerSpec['handle'],
+  overrides: Partial<ConsumerSpec> = {},
+): ConsumerSpec {
+  return {
+    queue,
+    exchange,
+    routingKeys: ['order.#'],
+    prefetch: 5,
+    maxAttempts: 3,
+    retryDelaysMs: [],
+    handle,
+    ...overrides,
+  };
+}
+
+describe('queue connection', () => {
+  it('when the broker closes the connection, then it reconnects and publishing and consuming work again', async () => {
+    const { queue, exchange, connectionName } = names('reconnect');
+    const t = connect({ connectionName });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+    const received: string[] = [];
+    await t.connection.consume(
+      specFor(queue, exchange, (message) => {
+        received.push(message.messageId);
+        return Promise.resolve();
+      }),
+    );
+    const publisher = t.connection.createPublisher({ exchange });
+    await publisher.publish('order.created', { n: 1 }, { messageId: 'before' });
+    await waitFor(() => received.includes('before'), 'the first message');
+
+    expect(await forceCloseConnections(connectionName)).toBe(1);
+    await waitFor(
+      () => t.logs().some((line) => line.msg === 'RabbitMQ connection lost; reconnecting'),
+      'the loss to be noticed',
+    );
+    await waitFor(() => t.connection.connected, 'the reconnect');
+    await waitFor(async () => {
+      try {
+        await publisher.publish('order.created', { n: 2 }, { messageId: 'after' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a publish after the reconnect');
+
+    await waitFor(() => received.includes('after'), 'the message after the reconnect');
+    expect(received.filter((id) => id === 'after')).toHaveLength(1);
+    await expect(t.connection.ping()).resolves.toBeUndefined();
+  });
+
+  it('when the connection is lost with publishes unconfirmed, then they reject with 503 and none is reported as accepted', async () => {
+    const { queue, exchange, connectionName } = names('lost-confirms');
+    await admin.channel.assertExchange(exchange, 'topic', { durable: true });
+    await admin.channel.assertQueue(queue, { durable: true });
+    await admin.channel.bindQueue(queue, exchange, 'order.#');
+    const t = connect({ connectionName });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+    const publisher = t.connection.createPublisher({ exchange, confirmTimeoutMs: 20_000 });
+    await publisher.publish('order.created', { warm: true }, { messageId: 'warm-up' });
+    await waitFor(async () => (await connectionsNamed(connectionName)).length === 1, 'stats');
+
+    let confirmed = 0;
+    let rejected = 0;
+    const padding = 'x'.repeat(16 * 1024);
+    const publishing = Promise.all(
+      Array.from({ length: 3000 }, (_, i) =>
+        publisher.publish('order.created', { i, padding }, { messageId: `lost-${i}` }).then(
+          () => void (confirmed += 1),
+          (error: unknown) => {
+            if (!isAppError(error) || error.status !== 503) throw error;
+            rejected += 1;
+          },
+        ),
+      ),
+    );
+    await forceCloseConnections(connectionName);
+    await publishing;
+
+    expect(confirmed + rejected).toBe(3000);
+    expect(rejected).toBeGreaterThan(0);
+    // Every confirmed message is in the queue (plus the warm-up); unconfirmed ones may be too.
+    expect(await admin.messageCount(queue)).toBeGreaterThanOrEqual(confirmed + 1);
+  });
+
+  it('when the queue exists with other arguments, then consume rejects and the connection keeps working', async () => {
+    const { queue, exchange } = names('conflict');
+    await admin.channel.assertQueue(queue, { durable: true, arguments: { 'x-max-length': 5 } });
+    const t = connect();
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+
+    await expect(
+      t.connection.consume(specFor(queue, exchange, () => Promise.resolve())),
+    ).rejects.toMatchObject({ status: 500, code: 'queue-misconfigured' });
+
+    expect(t.connection.connected).toBe(true);
+    const other = uniqueName('after-conflict');
+    onTestFinished(() => admin.deleteTopology(other, exchange));
+    const received: ConsumedMessage[] = [];
+    await t.connection.consume(
+      specFor(other, exchange, (message) => {
+        received.push(message);
+        return Promise.resolve();
+      }),
+    );
+    await t.connection.createPublisher({ exchange }).publish('order.ok', {}, { messageId: 'ok' });
+    await waitFor(() => received.length === 1, 'the message on the healthy queue');
+  });
+
+  it('when consume is called before the broker is reachable, then it attaches once connected', async () => {
+    const { queue, exchange } = names('late');
+    const t = connect();
+    onTestFinished(() => t.connection.close());
+    const received: string[] = [];
+    expect(t.connection.connected).toBe(false);
+    const consuming = t.connection.consume(
+      specFor(queue, exchange, (message) => {
+        received.push(message.messageId);
+        return Promise.resolve();
+      }),
+    );
+    await t.connection.waitUntilConnected(10_000);
+    await consuming;
+    const publisher = t.connection.createPublisher({ exchange });
+    await waitFor(async () => {
+      try {
+        await publisher.publish('order.x', {}, { messageId: 'late' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a routable publish');
+    await waitFor(() => received.includes('late'), 'the message');
+  });
+
+  it('when the credentials rotate, then it moves to the new user and in-flight messages still ack on the old channel', async () => {
+    const { queue, exchange, connectionName } = names('rotation');
+    const username = `flowstack-test-${randomUUID().slice(0, 8)}`;
+    const password = randomUUID();
+    await createUser(username, password);
+    onTestFinished(() => deleteUser(username));
+    const source = createManualCredentialSource({ username: 'guest', password: 'guest' });
+    const t = connect({ connectionName, credentials: source });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const received: string[] = [];
+    await t.connection.consume(
+      specFor(queue, exchange, async (message) => {
+        received.push(message.messageId);
+        if (message.messageId === 'in-flight') await gate;
+      }),
+    );
+    const publisher = t.connection.createPublisher({ exchange });
+    await publisher.publish('order.created', {}, { messageId: 'in-flight' });
+    await waitFor(() => received.includes('in-flight'), 'the in-flight message');
+
+    const rotating = source.rotate({ username, password });
+    await waitFor(
+      async () => (await connectionsNamed(connectionName)).some((c) => c.user === username),
+      'a connection as the new user',
+    );
+    await publisher.publish('order.created', {}, { messageId: 'during' });
+    await waitFor(() => received.includes('during'), 'a message on the new connection');
+    await sleep(100);
+    release();
+    await rotating;
+
+    expect(await counterValue(t.metrics, 'flowstack_queue_acked_total', { queue })).toBe(2);
+    await publisher.publish('order.created', {}, { messageId: 'after' });
+    await waitFor(() => received.includes('after'), 'a message after the rotation');
+    expect(received.filter((id) => id === 'in-flight')).toHaveLength(1);
+    await waitFor(async () => {
+      const users = (await connectionsNamed(connectionName)).map((c) => c.user);
+      return users.length === 1 && users[0] === username;
+    }, 'the guest connection to be gone');
+    expect(await admin.messageCount(queue)).toBe(0);
+    expect(t.logLines.join('\n')).not.toContain(password);
+  });
+
+  it('when the rotated credentials are refused, then it keeps the old connection', async () => {
+    const { queue, exchange } = names('bad-rotation');
+    const source = createManualCredentialSource({ username: 'guest', password: 'guest' });
+    const t = connect({ credentials: source, rotationAttempts: 2 });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+    const received: string[] = [];
+    await t.connection.consume(
+      specFor(queue, exchange, (message) => {
+        received.push(message.messageId);
+        return Promise.resolve();
+      }),
+    );
+    const secret = `wrong-${randomUUID()}`;
+
+    await expect(source.rotate({ username: 'nobody-here', password: secret })).rejects.toThrow();
+
+    expect(t.connection.connected).toBe(true);
+    await t.connection.createPublisher({ exchange }).publish('order.x', {}, { messageId: 'still' });
+    await waitFor(() => received.includes('still'), 'a message on the old connection');
+    expect(t.logLines.join('\n')).not.toContain(secret);
+  });
+});

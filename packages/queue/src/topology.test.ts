@@ -1,0 +1,74 @@
+import { AppError } from '@flowstack/errors';
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, createWaker } from './backoff.js';
+import { defaultClassifyFailure } from './consumer.js';
+import { describeError } from './queue-errors.js';
+import { HEADER, applicationHeaders, copyHeaders, readAttempt, retryDelayFor } from './topology.js';
+
+describe('retryDelayFor', () => {
+  it('when attempts go past the configured delays, then the last delay repeats', () => {
+    const delays = [50, 100, 400];
+    expect([2, 3, 4, 5, 9].map((attempt) => retryDelayFor(delays, attempt))).toEqual([
+      50, 100, 400, 400, 400,
+    ]);
+    expect(retryDelayFor([], 2)).toBe(0);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('when attempts grow, then the delay doubles up to the cap with at most half of it random', () => {
+    const options = { initialDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffDelay(1, options, () => 0)).toBe(50);
+    expect(backoffDelay(1, options, () => 1)).toBe(100);
+    expect(backoffDelay(3, options, () => 1)).toBe(400);
+    expect(backoffDelay(10, options, () => 1)).toBe(1000);
+    expect(backoffDelay(10, options, () => 0)).toBe(500);
+  });
+
+  it('when woken, then a sleep ends early', async () => {
+    const waker = createWaker();
+    const started = performance.now();
+    const sleeping = waker.sleep(60_000);
+    waker.wake();
+    await sleeping;
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('failure helpers', () => {
+  it('when a client error is thrown, then it is poison; anything else is retried', () => {
+    expect(defaultClassifyFailure(AppError.validation('bad order', []))).toBe('dead-letter');
+    expect(defaultClassifyFailure(AppError.unavailable('db down'))).toBe('retry');
+    expect(defaultClassifyFailure(new Error('boom'))).toBe('retry');
+    expect(defaultClassifyFailure('a string')).toBe('retry');
+  });
+
+  it('when an error is described, then only its name and message survive, truncated', () => {
+    const error = Object.assign(new Error('x'.repeat(1000)), { password: 'hunter2' });
+    const text = describeError(error);
+    expect(text.length).toBe(500);
+    expect(text.startsWith('Error: xxx')).toBe(true);
+    expect(text).not.toContain('hunter2');
+    expect(describeError({ password: 'hunter2' })).toBe('non-error thrown: object');
+  });
+
+  it('when headers are read, then own and broker bookkeeping stay out of the handler view', () => {
+    const headers = {
+      'x-tenant': 'acme',
+      [HEADER.attempt]: 3,
+      [HEADER.routingKey]: 'order.created',
+      'x-death': [{ count: 1 }],
+      'x-first-death-queue': 'q',
+    };
+    expect(applicationHeaders(headers)).toEqual({ 'x-tenant': 'acme' });
+    expect(copyHeaders(headers)).toEqual({
+      'x-tenant': 'acme',
+      [HEADER.attempt]: 3,
+      [HEADER.routingKey]: 'order.created',
+    });
+    expect(readAttempt(headers)).toBe(3);
+    expect(readAttempt({ [HEADER.attempt]: '2' })).toBe(2);
+    expect(readAttempt({ [HEADER.attempt]: 'nonsense' })).toBe(1);
+    expect(readAttempt({})).toBe(1);
+  });
+});
