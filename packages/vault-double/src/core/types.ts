@@ -69,6 +69,8 @@ export interface EngineResponse {
   warnings?: string[];
   /** Raw body (e.g. PEM for pki/ca/pem) sent as-is with this content type. */
   raw?: { contentType: string; body: string };
+  /** `lease_duration` without a lease (KV v1 returns a stored `ttl` key this way). */
+  advisoryLeaseSeconds?: number;
 }
 
 export interface EngineContext {
@@ -77,15 +79,33 @@ export interface EngineContext {
   leases: LeaseRegistry;
   /** Options given at mount time (sys/mounts `options`, `config`). */
   options: Record<string, unknown>;
+  /** With --state-file: what the engine's `snapshot()` returned before the restart. */
+  saved?: unknown;
 }
 
 export interface SecretEngine {
   readonly type: string;
-  /** Whether a path already exists, for create-vs-update ACL checks. */
+  /**
+   * Whether a path already exists, for create-vs-update ACL checks: false makes a POST/PUT need
+   * `create`, true `update`. Paths without an existence notion in Vault (creds/, rotate-root/,
+   * transit decrypt/, pki issue/) must answer true, as Vault treats those writes as `update`.
+   */
   exists(path: string): Promise<boolean>;
   handle(req: EngineRequest): Promise<EngineResponse>;
+  /** Paths inside the mount served without a token (pki's ca/pem); none when absent. */
+  isUnauthenticated?(path: string, operation: Operation): boolean;
   /** Called when the double stops: cancel timers, close connections. */
   close(): Promise<void>;
+}
+
+/** An engine whose state survives a restart when the double runs with --state-file. */
+export interface PersistentEngine extends SecretEngine {
+  /** JSON-serializable state, handed back as `EngineContext.saved` on the next start. */
+  snapshot(): unknown;
+}
+
+export function isPersistentEngine(engine: SecretEngine): engine is PersistentEngine {
+  return typeof (engine as Partial<PersistentEngine>).snapshot === 'function';
 }
 
 export type EngineFactory = (ctx: EngineContext) => SecretEngine;
@@ -112,11 +132,14 @@ export interface RouteRequest {
 }
 
 /**
- * Routes under fixed path prefixes (not a mount), e.g. sys/leases/*. The core matches
- * `prefixes` against the path after `/v1/` ("sys/leases/", "sys/renew"), checks the ACL as for
- * any other path, then calls `handle`. Errors are thrown as VaultError.
+ * Routes under fixed path prefixes (not a mount), e.g. sys/leases/*. The core serves a path
+ * after `/v1/` here when it starts with one of `prefixes` as a plain string ("sys/revoke" also
+ * takes "sys/revoke-prefix/x"), checks the ACL as for any other path, then calls `handle`.
+ * Errors are thrown as VaultError.
  */
 export interface RouteModule {
   readonly prefixes: readonly string[];
   handle(req: RouteRequest): Promise<EngineResponse>;
+  /** Paths (full, after /v1/) that also need the `sudo` capability. */
+  needsSudo?(path: string, operation: Operation): boolean;
 }

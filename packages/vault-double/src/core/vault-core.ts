@@ -1,0 +1,119 @@
+import {
+  createAuditBroker,
+  type AuditBroker,
+  type SavedAuditDevice,
+} from '../audit/audit-broker.js';
+import { createAuthTable, type AuthTable, type SavedAuthMount } from '../auth/auth-table.js';
+import { createIdentityStore, type IdentityStore } from '../auth/identity-store.js';
+import { createTokenBackend } from '../auth/token-routes.js';
+import { createTokenStore, type StoredToken, type TokenStore } from '../auth/token-store.js';
+import { buildAcl, type Acl } from '../policy/acl.js';
+import { createPolicyStore, type PolicyStore } from '../policy/policy-store.js';
+import { resolveTemplates } from '../policy/policy-templates.js';
+import { newUuid } from './ids.js';
+import { createMountTable, type MountTable, type SavedMount } from './mount-table.js';
+import type { Clock, LeaseRegistry, RouteModule } from './types.js';
+
+export const VAULT_VERSION = '1.15.6+vault-double';
+
+/** Everything --state-file persists. */
+export interface SavedState {
+  version: 1;
+  clusterId: string;
+  tokens: StoredToken[];
+  policies: Record<string, string>;
+  identity: Record<string, string>;
+  authMounts: SavedAuthMount[];
+  mounts: SavedMount[];
+  audit: SavedAuditDevice[];
+}
+
+export interface VaultCore {
+  clock: Clock;
+  clusterId: string;
+  tokens: TokenStore;
+  policies: PolicyStore;
+  identity: IdentityStore;
+  auth: AuthTable;
+  mounts: MountTable;
+  audit: AuditBroker;
+  routeModules: readonly RouteModule[];
+  aclFor(token: StoredToken): Acl;
+  snapshot(): SavedState;
+}
+
+export interface CoreOptions {
+  clock: Clock;
+  rootToken: string;
+  leases: LeaseRegistry;
+  routeModules: readonly RouteModule[];
+  saved: SavedState | undefined;
+}
+
+export async function createVaultCore(options: CoreOptions): Promise<VaultCore> {
+  const { clock, saved } = options;
+  const tokens = createTokenStore(clock, saved?.tokens);
+  const policies = await createPolicyStore(saved?.policies);
+  const identity = createIdentityStore(saved?.identity);
+
+  const aclFor = (token: StoredToken): Acl => {
+    if (token.policies.includes('root')) return buildAcl([], true);
+    const rules = resolveTemplates(policies.rulesOf(token.policies), {
+      entityId: token.entityId,
+      entityName: token.entityId === '' ? '' : `entity_${token.entityId.slice(0, 8)}`,
+      aliasMountAccessor: token.authMountAccessor,
+      aliasName: token.aliasName,
+      aliasMetadata: token.entityAliasMetadata,
+    });
+    return buildAcl(rules);
+  };
+
+  const tokenBackend = createTokenBackend({
+    tokens,
+    policies,
+    hasSudo: (token, path) => aclFor(token).capabilities(path).has('sudo'),
+  });
+  const auth = createAuthTable({ clock, tokens, identity, tokenBackend }, saved?.authMounts);
+  const mounts = createMountTable(clock, options.leases, saved?.mounts);
+  const audit = createAuditBroker(saved?.audit);
+
+  if (!saved) mounts.mount('secret/', 'kv', 'key/value secret storage', { version: '2' }, {});
+  if (!tokens.lookup(options.rootToken)) {
+    tokens.create({
+      id: options.rootToken,
+      policies: ['root'],
+      parent: undefined,
+      path: 'auth/token/root',
+      displayName: 'root',
+      ttl: 0,
+      explicitMaxTtl: 0,
+      period: 0,
+      renewable: false,
+      noExpiry: true,
+    });
+  }
+  const clusterId = saved?.clusterId ?? newUuid();
+
+  return {
+    clock,
+    clusterId,
+    tokens,
+    policies,
+    identity,
+    auth,
+    mounts,
+    audit,
+    routeModules: options.routeModules,
+    aclFor,
+    snapshot: () => ({
+      version: 1,
+      clusterId,
+      tokens: tokens.snapshot(),
+      policies: policies.snapshot(),
+      identity: identity.snapshot(),
+      authMounts: auth.snapshot(),
+      mounts: mounts.snapshot(),
+      audit: audit.snapshot(),
+    }),
+  };
+}

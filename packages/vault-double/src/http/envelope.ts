@@ -1,0 +1,54 @@
+import type { BackendResponse } from '../core/backend.js';
+
+export interface HttpOutput {
+  status: number;
+  contentType: string | undefined;
+  body: string;
+}
+
+const PERMISSION_DENIED = '1 error occurred:\n\t* permission denied\n\n';
+
+export function errorOutput(status: number, message: string): HttpOutput {
+  const text = status === 403 && message === 'permission denied' ? PERMISSION_DENIED : message;
+  return {
+    status,
+    contentType: 'application/json',
+    body: JSON.stringify({ errors: text === '' ? [] : [text] }),
+  };
+}
+
+export function permissionDenied(): HttpOutput {
+  return errorOutput(403, 'permission denied');
+}
+
+/** The standard Vault response envelope, or 204 when there is nothing to say. */
+export function renderResponse(
+  requestId: string,
+  res: BackendResponse,
+  mountType: string,
+  isList: boolean,
+): HttpOutput {
+  if (res.raw) return { status: res.status, contentType: res.raw.contentType, body: res.raw.body };
+  if (res.status >= 400 && res.data === undefined) return errorOutput(res.status, '');
+  if (isList && res.status === 200) {
+    const keys = (res.data as { keys?: unknown } | undefined)?.keys;
+    if (!Array.isArray(keys) || keys.length === 0) return errorOutput(404, '');
+  }
+  const warnings = res.warnings && res.warnings.length > 0 ? res.warnings : null;
+  const empty = res.data === undefined && !res.auth && !warnings && !res.lease && !res.topLevel;
+  if (res.status === 204 || (res.status === 200 && empty))
+    return { status: 204, contentType: undefined, body: '' };
+  const envelope = {
+    ...(res.topLevel ?? {}),
+    request_id: requestId,
+    lease_id: res.lease?.leaseId ?? '',
+    renewable: res.lease?.renewable ?? false,
+    lease_duration: res.lease?.leaseDurationSeconds ?? res.advisoryLeaseSeconds ?? 0,
+    data: res.data ?? null,
+    wrap_info: null,
+    warnings,
+    auth: res.auth ?? null,
+    mount_type: mountType,
+  };
+  return { status: res.status, contentType: 'application/json', body: JSON.stringify(envelope) };
+}
