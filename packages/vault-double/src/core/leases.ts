@@ -224,14 +224,20 @@ export function createLeaseManager(clock: Clock, options: LeaseManagerOptions = 
     },
   };
 
+  /** One after the other, as Vault's RevokePrefix does: parallel REVOKEs on shared objects conflict. */
   async function revokeAllOf(entries: LeaseEntry[]): Promise<void> {
-    const results = await Promise.allSettled(entries.map((e) => revokeEntry(e)));
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length > 0) {
-      const reasons = failed.map((r) => (r.reason instanceof Error ? r.reason.message : 'error'));
+    const reasons: string[] = [];
+    for (const entry of entries) {
+      try {
+        await revokeEntry(entry);
+      } catch (error) {
+        reasons.push(error instanceof Error ? error.message : 'error');
+      }
+    }
+    if (reasons.length > 0) {
       throw new VaultError(
         400,
-        `failed to revoke ${failed.length} lease(s): ${reasons.join('; ')}`,
+        `failed to revoke ${reasons.length} lease(s): ${reasons.join('; ')}`,
       );
     }
   }

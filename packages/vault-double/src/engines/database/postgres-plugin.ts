@@ -22,6 +22,22 @@ function isPgError(error: unknown): error is PgError {
 }
 
 /**
+ * GRANT/REVOKE on an object another session is changing fails with "tuple concurrently updated"
+ * (XX000); a short retry gets through once the other transaction is done.
+ */
+async function withConflictRetry<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      const conflict = isPgError(error) && /tuple concurrently updated/.test(error.message);
+      if (!conflict || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}
+
+/**
  * postgresql-database-plugin: a pool on the root credentials of `connection_url`
  * (`{{username}}`/`{{password}}` are filled in, URL-escaped unless `disable_escaping`).
  */
@@ -39,6 +55,7 @@ export const createPostgresPlugin: PluginFactory = (details) => {
     throw new VaultError(400, 'password cannot be empty');
   }
   let pool: pg.Pool | undefined;
+  let revokeQueue: Promise<void> = Promise.resolve();
 
   const connectionString = () =>
     renderTemplate(urlTemplate, {
@@ -110,19 +127,23 @@ export const createPostgresPlugin: PluginFactory = (details) => {
     ];
     const failures: string[] = [];
     for (const sql of revokes) {
-      await db.query(sql).catch((e: unknown) => failures.push(isPgError(e) ? e.message : 'error'));
+      await withConflictRetry(() => db.query(sql)).catch((e: unknown) =>
+        failures.push(isPgError(e) ? e.message : 'error'),
+      );
     }
     if (failures.length > 0) throw new Error(`revoking privileges failed: ${failures.join('; ')}`);
     try {
-      await db.query(`DROP ROLE IF EXISTS ${user}`);
+      await withConflictRetry(() => db.query(`DROP ROLE IF EXISTS ${user}`));
     } catch (error) {
       // 2BP01: the role still owns objects or holds other grants in this database.
       if (!isPgError(error) || error.code !== '2BP01') throw error;
-      await inTransaction([
-        `REASSIGN OWNED BY ${user} TO CURRENT_USER`,
-        `DROP OWNED BY ${user}`,
-        `DROP ROLE IF EXISTS ${user}`,
-      ]);
+      await withConflictRetry(() =>
+        inTransaction([
+          `REASSIGN OWNED BY ${user} TO CURRENT_USER`,
+          `DROP OWNED BY ${user}`,
+          `DROP ROLE IF EXISTS ${user}`,
+        ]),
+      );
     }
   };
 
@@ -151,13 +172,20 @@ export const createPostgresPlugin: PluginFactory = (details) => {
       await inTransaction(sql.map((s) => renderTemplate(s, values)));
     },
 
-    async revokeUser(name, statements) {
-      const sql = splitSql(statements);
-      if (sql.length === 0) {
-        await defaultRevoke(name);
-        return;
-      }
-      await inTransaction(sql.map((s) => renderTemplate(s, { name, username: name })));
+    revokeUser(name, statements) {
+      const run = async () => {
+        const sql = splitSql(statements);
+        if (sql.length === 0) await defaultRevoke(name);
+        else {
+          const rendered = sql.map((s) => renderTemplate(s, { name, username: name }));
+          await withConflictRetry(() => inTransaction(rendered));
+        }
+      };
+      // Concurrent GRANT/REVOKE on the same schema fail with "tuple concurrently updated":
+      // revocations through one config run one at a time.
+      const next = revokeQueue.then(run, run);
+      revokeQueue = next.catch(() => undefined);
+      return next;
     },
 
     async rotateRoot(statements) {
