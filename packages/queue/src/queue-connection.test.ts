@@ -146,6 +146,38 @@ describe('queue connection', () => {
     await waitFor(() => received.length === 1, 'the message on the healthy queue');
   });
 
+  it('when the broker cancels a consumer (its queue deleted), then it re-declares and consumes again', async () => {
+    const { queue, exchange } = names('cancelled');
+    const t = connect();
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+    const received: string[] = [];
+    await t.connection.consume(
+      specFor(queue, exchange, (message) => {
+        received.push(message.messageId);
+        return Promise.resolve();
+      }),
+    );
+
+    await admin.channel.deleteQueue(queue);
+
+    await waitFor(
+      () => t.logs().some((line) => line.msg === 'consumer channel lost; re-attaching'),
+      'the re-attach',
+    );
+    const publisher = t.connection.createPublisher({ exchange });
+    await waitFor(async () => {
+      try {
+        await publisher.publish('order.x', {}, { messageId: 'again' });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'the queue to be bound again');
+    await waitFor(() => received.includes('again'), 'the message after the re-attach');
+    expect(t.connection.connected).toBe(true);
+  });
+
   it('when consume is called before the broker is reachable, then it attaches once connected', async () => {
     const { queue, exchange } = names('late');
     const t = connect();
