@@ -8,6 +8,8 @@ export {
 } from './load-config.js';
 export {
   apiConfigSchema,
+  commonConfigSchema,
+  type CommonConfig,
   workerConfigSchema,
   type ApiConfig,
   type WorkerConfig,

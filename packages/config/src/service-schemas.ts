@@ -42,6 +42,8 @@ const common = {
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
 };
 
+export const commonConfigSchema = z.object(common);
+
 export const apiConfigSchema = z.object({
   ...common,
   PORT: port(3000, 'HTTP port of the API (0 = any free port).'),
@@ -81,5 +83,6 @@ export const workerConfigSchema = z.object({
   CACHE_TTL_SECONDS: positiveInt(60, 'Lifetime of cached entries the worker writes.'),
 });
 
+export type CommonConfig = z.output<typeof commonConfigSchema>;
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 export type WorkerConfig = z.output<typeof workerConfigSchema>;

@@ -7,6 +7,7 @@ export {
 } from './lifecycle.js';
 export {
   createReadinessRegistry,
+  type CheckOptions,
   type ReadinessCheck,
   type ReadinessRegistry,
   type ReadinessReport,

@@ -58,9 +58,25 @@ describe('createReadinessRegistry', () => {
     const report = await readiness.report();
     expect(report.ready).toBe(false);
     expect(report.checks).toEqual({
-      postgres: { ok: true },
-      redis: { ok: false, error: 'connection refused' },
+      postgres: { ok: true, critical: true },
+      redis: { ok: false, critical: true, error: 'connection refused' },
     });
+  });
+
+  it('when only a non-critical check fails, then the process stays ready and reports it', async () => {
+    const readiness = createReadinessRegistry();
+    readiness.register('postgres', () => Promise.resolve());
+    readiness.register('redis', () => Promise.reject(new Error('down')), { critical: false });
+    const report = await readiness.report();
+    expect(report.ready).toBe(true);
+    expect(report.checks.redis).toEqual({ ok: false, critical: false, error: 'down' });
+  });
+
+  it('when draining, then the process is not ready even though checks pass', async () => {
+    const readiness = createReadinessRegistry();
+    readiness.register('postgres', () => Promise.resolve());
+    readiness.startDraining();
+    expect(await readiness.report()).toMatchObject({ ready: false, draining: true });
   });
 
   it('when a check hangs, then it times out as failed', async () => {

@@ -4,11 +4,19 @@ export type ReadinessCheck = () => Promise<void>;
 export interface ReadinessReport {
   ready: boolean;
   draining: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean; critical: boolean; error?: string }>;
+}
+
+export interface CheckOptions {
+  /**
+   * A non-critical check is reported but does not make the process unready: for a dependency
+   * the process can serve without (Redis, when reads fall back to PostgreSQL).
+   */
+  critical?: boolean;
 }
 
 export interface ReadinessRegistry {
-  register(name: string, check: ReadinessCheck): void;
+  register(name: string, check: ReadinessCheck, options?: CheckOptions): void;
   /** From now on the process reports not ready, so load balancers stop sending work. */
   startDraining(): void;
   report(): Promise<ReadinessReport>;
@@ -17,7 +25,7 @@ export interface ReadinessRegistry {
 export function createReadinessRegistry(
   options: { checkTimeoutMs?: number } = {},
 ): ReadinessRegistry {
-  const checks = new Map<string, ReadinessCheck>();
+  const checks = new Map<string, { check: ReadinessCheck; critical: boolean }>();
   const timeoutMs = options.checkTimeoutMs ?? 2000;
   let draining = false;
 
@@ -41,18 +49,21 @@ export function createReadinessRegistry(
   }
 
   return {
-    register(name, check) {
-      checks.set(name, check);
+    register(name, check, checkOptions = {}) {
+      checks.set(name, { check, critical: checkOptions.critical ?? true });
     },
     startDraining() {
       draining = true;
     },
     async report() {
       const entries = await Promise.all(
-        [...checks].map(async ([name, check]) => [name, await runCheck(check)] as const),
+        [...checks].map(
+          async ([name, { check, critical }]) =>
+            [name, { ...(await runCheck(check)), critical }] as const,
+        ),
       );
       const results = Object.fromEntries(entries);
-      const healthy = entries.every(([, result]) => result.ok);
+      const healthy = entries.every(([, result]) => result.ok || !result.critical);
       return { ready: healthy && !draining, draining, checks: results };
     },
   };

@@ -1,0 +1,8 @@
+export { startLocalStack, MissingDependencyError, type LocalStack } from './local-stack.js';
+export {
+  spawnService,
+  serviceEntryPoint,
+  type ServiceProcess,
+  type SpawnOptions,
+} from './service-process.js';
+export { findUnreachable, isReachable, localDependencies, type Dependency } from './preflight.js';

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { createLogger } from '@flowstack/observability';
+import { MissingDependencyError, startLocalStack } from './local-stack.js';
+
+/**
+ * `npm run dev`: the whole local stack in one terminal. Log lines of api and worker are shown
+ * with the service name in front; Ctrl-C stops both gracefully.
+ */
+const env: Record<string, string | undefined> = {
+  PORT: '3000',
+  HEALTH_PORT: '3001',
+  HOST: '127.0.0.1',
+  // RabbitMQ's out-of-the-box user, which only logs in from localhost. Deployments set their own.
+  RABBITMQ_USER: 'guest',
+  RABBITMQ_PASSWORD: 'guest',
+  ...process.env,
+};
+// Its own JSON lines would drown the readable ones below; only problems are shown.
+const logger = createLogger({ service: 'dev-stack', level: 'warn' });
+const write = (text: string) => process.stdout.write(`${text}\n`);
+
+function show(service: string, line: string): void {
+  try {
+    const entry = JSON.parse(line) as {
+      level?: string;
+      msg?: string;
+      requestId?: string;
+      messageId?: string;
+    };
+    const id = entry.requestId ?? entry.messageId;
+    write(
+      `${service.padEnd(6)} ${(entry.level ?? '').padEnd(5)} ${entry.msg ?? ''}${id ? ` [${id}]` : ''}`,
+    );
+  } catch {
+    write(`${service.padEnd(6)} ${line}`);
+  }
+}
+
+try {
+  const stack = await startLocalStack({
+    env,
+    logger,
+    onLine: (service, line) => show(service, line),
+  });
+  write(`
+flowstack is running.
+  API        ${stack.api.url}   (OpenAPI: ${stack.api.url}/openapi.json)
+  worker     ${stack.worker.url}   (health and metrics)
+
+Try:
+  curl ${stack.api.url}/v1/products
+  curl -i -X POST ${stack.api.url}/v1/orders -H 'content-type: application/json' \\
+       -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" \\
+       -d '{"customerEmail":"ada@example.com","items":[{"productId":"hand-grinder","quantity":1}]}'
+  curl ${stack.api.url}/v1/orders/<id from the Location header>
+
+Ctrl-C stops everything.`);
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    write('stopping api and worker...');
+    stack
+      .stop()
+      .then(() => process.exit(code))
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
+  for (const service of [stack.api, stack.worker]) {
+    void service.exited.then((code) => {
+      if (stopping) return;
+      write(`${service.name} exited unexpectedly (code ${code}); stopping the stack.`);
+      stop(1);
+    });
+  }
+} catch (error) {
+  if (error instanceof MissingDependencyError) {
+    process.stderr.write(`flowstack cannot start:\n${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(
+    `flowstack failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,61 @@
+import type { Cache } from '@flowstack/cache';
+import type { Queryable } from '@flowstack/db';
+import { AppError } from '@flowstack/errors';
+import { z } from 'zod';
+import * as products from '../data-access/product-repository.js';
+import { cacheKeys } from './cache-keys.js';
+import { productIdSchema } from './order-schemas.js';
+import type { ProductView } from './order-views.js';
+
+export interface CatalogDeps {
+  db: Queryable;
+  cache: Cache;
+  cacheTtlSeconds: number;
+}
+
+const productViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+});
+const parseProduct = (raw: unknown): ProductView => productViewSchema.parse(raw);
+const parseProductList = (raw: unknown): ProductView[] => z.array(productViewSchema).parse(raw);
+
+export async function getProduct(deps: CatalogDeps, id: string): Promise<ProductView> {
+  if (!productIdSchema.safeParse(id).success)
+    throw AppError.notFound(`Product ${JSON.stringify(id.slice(0, 64))} does not exist.`);
+  const product = await deps.cache.getOrLoad(
+    cacheKeys.product(id),
+    deps.cacheTtlSeconds,
+    () => products.findProduct(deps.db, id),
+    parseProduct,
+  );
+  if (product === undefined) throw AppError.notFound(`Product ${id} does not exist.`);
+  return product;
+}
+
+export interface ProductPage {
+  items: ProductView[];
+  /** Pass as `after` to get the next page; absent on the last page. */
+  nextAfter: string | undefined;
+}
+
+export async function listProducts(
+  deps: CatalogDeps,
+  page: { limit: number; after?: string | undefined },
+): Promise<ProductPage> {
+  const items =
+    (await deps.cache.getOrLoad(
+      cacheKeys.productPage(page.after, page.limit),
+      deps.cacheTtlSeconds,
+      () => products.listProducts(deps.db, page),
+      parseProductList,
+    )) ?? [];
+  const last = items.at(-1);
+  return {
+    items,
+    nextAfter: items.length === page.limit && last !== undefined ? last.id : undefined,
+  };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprintOf, orderIdFor } from './order-id.js';
+
+describe('orderIdFor', () => {
+  it('when given the same key twice, then it gives the same RFC 9562 version-5 UUID', () => {
+    const id = orderIdFor('0b8f5f0e-1c4e-4c55-9d7e-3f1d2a9b6c01');
+    expect(id).toBe(orderIdFor('0b8f5f0e-1c4e-4c55-9d7e-3f1d2a9b6c01'));
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('when given different keys, then the ids differ', () => {
+    const ids = new Set(Array.from({ length: 1000 }, (_, i) => orderIdFor(`key-${i}-abcdef`)));
+    expect(ids.size).toBe(1000);
+  });
+});
+
+describe('fingerprintOf', () => {
+  it('when only the member order differs, then the fingerprint is the same', () => {
+    expect(fingerprintOf({ a: 1, b: [{ x: 1, y: 2 }] })).toBe(
+      fingerprintOf({ b: [{ y: 2, x: 1 }], a: 1 }),
+    );
+  });
+
+  it('when a value differs, then the fingerprint differs', () => {
+    expect(fingerprintOf({ items: [{ quantity: 1 }] })).not.toBe(
+      fingerprintOf({ items: [{ quantity: 2 }] }),
+    );
+  });
+});

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { AppError, type ValidationIssue } from '@flowstack/errors';
+
+export const productIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
+
+export const orderIdSchema = z.uuid();
+
+/** Printable ASCII, as the Idempotency-Key draft (and Stripe) accept; a UUID is recommended. */
+export const idempotencyKeySchema = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const orderItemSchema = z.strictObject({
+  productId: productIdSchema,
+  quantity: z.number().int().min(1).max(1000),
+});
+
+export const placeOrderRequestSchema = z.strictObject({
+  customerEmail: z.email().max(254),
+  items: z.array(orderItemSchema).min(1).max(50),
+});
+export type PlaceOrderRequest = z.infer<typeof placeOrderRequestSchema>;
+
+/** The `order.created` message. `version` lets a later worker refuse a shape it does not know. */
+export const orderCreatedMessageSchema = z.strictObject({
+  version: z.literal(1),
+  orderId: orderIdSchema,
+  requestFingerprint: z.string().min(1).max(128),
+  customerEmail: z.email().max(254),
+  items: z.array(orderItemSchema).min(1).max(50),
+  acceptedAt: z.iso.datetime(),
+});
+export type OrderCreatedMessage = z.infer<typeof orderCreatedMessageSchema>;
+
+/** Parses or throws a 422 AppError listing every issue by path (never echoing values). */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues: ValidationIssue[] = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('/') || '(body)',
+    message: issue.message,
+  }));
+  throw AppError.validation(`${what} is invalid.`, issues);
+}

@@ -1,0 +1,85 @@
+import type { Cache } from '@flowstack/cache';
+import type { Database } from '@flowstack/db';
+import { AppError } from '@flowstack/errors';
+import type { Logger } from '@flowstack/observability';
+import { findProducts } from '../data-access/product-repository.js';
+import { findStoredOrder, insertOrderOnce } from '../data-access/order-repository.js';
+import { cacheKeys } from './cache-keys.js';
+import { orderCreatedMessageSchema, parseOrThrow } from './order-schemas.js';
+import { toPublicOrder } from './get-order.js';
+
+export interface StoreOrderDeps {
+  db: Database;
+  cache: Cache;
+  logger: Logger;
+  cacheTtlSeconds: number;
+}
+
+/**
+ * Prices an accepted order from the catalog and stores it exactly once. A 4xx AppError means
+ * the message can never succeed (poison); anything else is worth a retry.
+ */
+export async function storeOrder(
+  deps: StoreOrderDeps,
+  body: unknown,
+): Promise<{ stored: boolean }> {
+  const message = parseOrThrow(orderCreatedMessageSchema, body, 'The order.created message');
+
+  const stored = await deps.db.withTransaction(async (tx) => {
+    const catalog = await findProducts(
+      tx,
+      message.items.map((item) => item.productId),
+    );
+    const items = message.items.map((item, index) => {
+      const product = catalog.get(item.productId);
+      if (product === undefined) {
+        throw AppError.validation('The order names a product that does not exist.', [
+          { path: `items/${index}/productId`, message: `unknown product ${item.productId}` },
+        ]);
+      }
+      return { ...item, unitPriceCents: product.priceCents, currency: product.currency };
+    });
+    const currencies = new Set(items.map((item) => item.currency));
+    if (currencies.size !== 1) {
+      throw AppError.validation('The order mixes currencies.', [
+        { path: 'items', message: [...currencies].join(',') },
+      ]);
+    }
+    return insertOrderOnce(tx, {
+      id: message.orderId,
+      requestFingerprint: message.requestFingerprint,
+      customerEmail: message.customerEmail,
+      currency: items[0]!.currency,
+      acceptedAt: message.acceptedAt,
+      items: items.map(({ productId, quantity, unitPriceCents }) => ({
+        productId,
+        quantity,
+        unitPriceCents,
+      })),
+    });
+  });
+
+  await refreshCache(deps, message.orderId);
+  deps.logger.info(
+    { orderId: message.orderId, duplicate: !stored },
+    stored ? 'order stored' : 'order already stored',
+  );
+  return { stored };
+}
+
+/** After commit, best effort: a stale pending marker only delays `stored` until it expires. */
+async function refreshCache(deps: StoreOrderDeps, orderId: string): Promise<void> {
+  try {
+    const order = await findStoredOrder(deps.db, orderId);
+    if (order !== undefined) {
+      await deps.cache.setJson(
+        cacheKeys.storedOrder(orderId),
+        toPublicOrder(order),
+        deps.cacheTtlSeconds,
+      );
+    }
+    await deps.cache.delete(cacheKeys.pendingOrder(orderId));
+  } catch (error) {
+    deps.logger.warn({ orderId, err: error }, 'cache not refreshed after store');
+  }
+}

@@ -1,0 +1,119 @@
+import { createCache, type Cache } from '@flowstack/cache';
+import type { CommonConfig } from '@flowstack/config';
+import { createStaticCredentialSource } from '@flowstack/credentials';
+import { createDatabase, type Database } from '@flowstack/db';
+import { AppError } from '@flowstack/errors';
+import type { Lifecycle } from '@flowstack/lifecycle';
+import type { Logger, Metrics } from '@flowstack/observability';
+import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
+
+export interface DataServices {
+  db: Database;
+  cache: Cache;
+  queue: QueueConnection;
+}
+
+export interface OpenDataServicesOptions {
+  service: string;
+  config: CommonConfig;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  /** How long startup waits for PostgreSQL and RabbitMQ before giving up. */
+  startupTimeoutMs?: number;
+}
+
+/**
+ * Opens PostgreSQL, Redis and RabbitMQ in that order, each as a lifecycle step (so they close in
+ * reverse), and registers their readiness checks. PostgreSQL and RabbitMQ must answer at startup;
+ * Redis may be down: reads fall back to PostgreSQL, so it is reported but not critical.
+ */
+export async function openDataServices(options: OpenDataServicesOptions): Promise<DataServices> {
+  const { config, logger, lifecycle, service } = options;
+  const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
+
+  const db = await lifecycle.step('postgres', async () => {
+    const database = await createDatabase({
+      host: config.POSTGRES_HOST,
+      port: config.POSTGRES_PORT,
+      database: config.POSTGRES_DB,
+      credentials: createStaticCredentialSource({
+        username: config.POSTGRES_USER,
+        password: config.POSTGRES_PASSWORD,
+      }),
+      poolMax: config.POSTGRES_POOL_MAX,
+      statementTimeoutMs: config.POSTGRES_STATEMENT_TIMEOUT_MS,
+      applicationName: service,
+      logger,
+    });
+    await retryUntil(startupTimeoutMs, () => database.ping()).catch(async (error: unknown) => {
+      await database.close();
+      throw unreachable('PostgreSQL', `${config.POSTGRES_HOST}:${config.POSTGRES_PORT}`, error);
+    });
+    return { value: database, stop: () => database.close() };
+  });
+  lifecycle.readiness.register('postgres', () => db.ping());
+
+  const cache = await lifecycle.step('redis', async () => {
+    const client = await createCache({
+      host: config.REDIS_HOST,
+      port: config.REDIS_PORT,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      credentials: createStaticCredentialSource({
+        username: config.REDIS_USERNAME,
+        password: config.REDIS_PASSWORD,
+      }),
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      logger,
+    });
+    return { value: client, stop: () => client.close() };
+  });
+  lifecycle.readiness.register('redis', () => cache.ping(), { critical: false });
+
+  const queue = await lifecycle.step('rabbitmq', async () => {
+    const connection = createQueueConnection({
+      host: config.RABBITMQ_HOST,
+      port: config.RABBITMQ_PORT,
+      vhost: config.RABBITMQ_VHOST,
+      credentials: createStaticCredentialSource({
+        username: config.RABBITMQ_USER,
+        password: config.RABBITMQ_PASSWORD,
+      }),
+      logger,
+      metrics: options.metrics.queue,
+      connectionName: service,
+    });
+    await connection.waitUntilConnected(startupTimeoutMs).catch(async (error: unknown) => {
+      await connection.close();
+      throw unreachable('RabbitMQ', `${config.RABBITMQ_HOST}:${config.RABBITMQ_PORT}`, error);
+    });
+    return { value: connection, stop: () => connection.close() };
+  });
+  lifecycle.readiness.register('rabbitmq', () => queue.ping());
+
+  return { db, cache, queue };
+}
+
+function unreachable(server: string, address: string, cause: unknown): AppError {
+  return new AppError(`${server} is not reachable at ${address}.`, {
+    status: 503,
+    code: 'dependency-unreachable',
+    isOperational: true,
+    cause,
+  });
+}
+
+async function retryUntil(timeoutMs: number, attempt: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delayMs = 100;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      if (Date.now() + delayMs > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, 2_000);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  openDataServices,
+  type DataServices,
+  type OpenDataServicesOptions,
+} from './data-services.js';
+export { createHealthEndpoints, type NodeHandler } from './health-endpoints.js';
+export { startHealthServer, listen, type StartedServer } from './health-server.js';
+export { runMain } from './run-main.js';

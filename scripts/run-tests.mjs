@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm test`: the static checks (format, types, lint), then every workspace's tests through turbo,
+// one workspace at a time (they share the machine's servers and its two cores). Adds up the
+// per-workspace vitest JSON reports into one closing line. Extra arguments go to turbo's test run,
+// e.g. `npm test -- --filter=@flowstack/api`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const workspaces = JSON.parse(
+  spawnSync('npm', ['query', '.workspace'], { cwd: root, encoding: 'utf8' }).stdout || '[]',
+).map((ws) => join(root, ws.location));
+const reportOf = (dir) => join(dir, '.test-results.json');
+for (const dir of workspaces) rmSync(reportOf(dir), { force: true });
+
+const started = Date.now();
+const run = (command, args) =>
+  spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  }).status;
+const staticChecks = [
+  ['format', run('npx', ['prettier', '--check', '--log-level=warn', '.'])],
+  [
+    'typecheck and lint',
+    run('npx', ['turbo', 'run', 'typecheck', 'lint', '--output-logs=errors-only']),
+  ],
+].filter(([, status]) => status !== 0);
+const turbo = spawnSync(
+  'npx',
+  ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const dir of workspaces) {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.test) continue;
+  if (!existsSync(reportOf(dir))) {
+    missing.push(pkg.name);
+    continue;
+  }
+  const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+}
+const seconds = Math.round((Date.now() - started) / 1000);
+for (const [name] of staticChecks) process.stdout.write(`\n${name} failed\n`);
+if (missing.length > 0) process.stdout.write(`\nno test report from: ${missing.join(', ')}\n`);
+process.stdout.write(
+  `\nAll workspaces (${seconds} s):\n${passed} passed, ${failed} failed, ${skipped} skipped\n`,
+);
+const ok = turbo.status === 0 && failed === 0 && missing.length === 0 && staticChecks.length === 0;
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,65 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { ApiConfig } from '@flowstack/config';
+import type { Cache } from '@flowstack/cache';
+import type { Database } from '@flowstack/db';
+import type { ReadinessRegistry } from '@flowstack/lifecycle';
+import type { Logger, Metrics } from '@flowstack/observability';
+import type { Publisher } from '@flowstack/queue';
+import { createHealthEndpoints } from '@flowstack/service-kit';
+import { errorHandler, notFoundHandler } from './entry-points/http/error-handler.js';
+import { openApiDocument } from './entry-points/http/openapi.js';
+import { registerOrderRoutes } from './entry-points/http/order-routes.js';
+import { registerProductRoutes } from './entry-points/http/product-routes.js';
+import { requestContext } from './entry-points/http/request-context.js';
+
+export interface AppDeps {
+  config: Pick<
+    ApiConfig,
+    'HTTP_BODY_LIMIT' | 'CACHE_TTL_SECONDS' | 'PENDING_ORDER_TTL_SECONDS' | 'ACCEPT_ORDERS'
+  >;
+  db: Database;
+  cache: Cache;
+  publisher: Publisher;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: ReadinessRegistry;
+}
+
+/** Builds the Express app without listening: tests drive it with supertest. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(helmet());
+  app.use(
+    express.json({ limit: deps.config.HTTP_BODY_LIMIT, strict: true, type: 'application/json' }),
+  );
+
+  const health = createHealthEndpoints({
+    readiness: deps.readiness,
+    registry: deps.metrics.registry,
+  });
+  app.get('/health/live', health.live);
+  app.get('/health/ready', health.ready);
+  app.get('/metrics', health.metrics);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  const domainDeps = {
+    db: deps.db,
+    cache: deps.cache,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    cacheTtlSeconds: deps.config.CACHE_TTL_SECONDS,
+    pendingTtlSeconds: deps.config.PENDING_ORDER_TTL_SECONDS,
+  };
+  registerProductRoutes(app, domainDeps);
+  registerOrderRoutes(app, { ...domainDeps, acceptingOrders: () => deps.config.ACCEPT_ORDERS });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

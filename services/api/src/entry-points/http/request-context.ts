@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { runWithContext, type Logger, type Metrics } from '@flowstack/observability';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The matched route template ("/v1/products/:id"), so metrics do not explode per id. */
+function routeOf(req: Request): string {
+  const route = req.route as { path?: unknown } | undefined;
+  return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
+}
+
+/**
+ * Gives each request an id (the caller's X-Request-Id when it is sane, else a new UUID), runs the
+ * rest of the chain inside it so every log line carries it, and records one metric and one log
+ * line when the response finishes.
+ */
+export function requestContext(logger: Logger, metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.get('x-request-id');
+    const requestId =
+      incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    runWithContext({ requestId }, () => {
+      res.on('finish', () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const route = routeOf(req);
+        metrics.http.requestDuration.observe(
+          { method: req.method, route, status: String(res.statusCode) },
+          seconds,
+        );
+        const line = {
+          method: req.method,
+          route,
+          status: res.statusCode,
+          durationMs: Math.round(seconds * 1000),
+        };
+        if (res.statusCode >= 500) logger.error(line, 'request failed');
+        else logger.info(line, 'request');
+      });
+      next();
+    });
+  };
+}

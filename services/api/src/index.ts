@@ -1,0 +1,3 @@
+export { createApp, type AppDeps } from './app.js';
+export { startApi, type RunningApi } from './start-api.js';
+export { openApiDocument } from './entry-points/http/openapi.js';

@@ -1,0 +1,65 @@
+import { createServer } from 'node:http';
+import type { ApiConfig } from '@flowstack/config';
+import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
+import { createMetrics, type Logger } from '@flowstack/observability';
+import { listen, openDataServices } from '@flowstack/service-kit';
+import { createApp } from './app.js';
+import { answerClientError } from './entry-points/http/client-error.js';
+
+export interface RunningApi {
+  url: string;
+  lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the api: PostgreSQL, Redis, RabbitMQ, then HTTP. Shutdown runs the other way round, after
+ * readiness went 503: stop accepting, finish in-flight requests, close the broker, cache and pool.
+ */
+export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi> {
+  const metrics = createMetrics({ service: 'api' });
+  const lifecycle = createLifecycle({
+    logger,
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+  try {
+    const { db, cache, queue } = await openDataServices({
+      service: 'api',
+      config,
+      logger,
+      metrics,
+      lifecycle,
+    });
+    const publisher = queue.createPublisher({
+      exchange: config.ORDERS_EXCHANGE,
+      confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
+    });
+    const app = createApp({
+      config,
+      db,
+      cache,
+      publisher,
+      logger,
+      metrics,
+      readiness: lifecycle.readiness,
+    });
+    const server = createServer(
+      {
+        requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+        headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      app,
+    );
+    server.on('clientError', answerClientError);
+    const http = await lifecycle.step('http', async () => {
+      const started = await listen(server, config.HOST, config.PORT);
+      return { value: started, stop: () => started.close() };
+    });
+    return { url: http.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
+  } catch (error) {
+    await lifecycle.shutdown('startup failed');
+    throw error;
+  }
+}

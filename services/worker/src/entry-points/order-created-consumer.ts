@@ -1,0 +1,33 @@
+import { ORDER_CREATED, storeOrder, type StoreOrderDeps } from '@flowstack/domain';
+import type { Consumer, QueueConnection } from '@flowstack/queue';
+
+export interface OrderConsumerOptions {
+  exchange: string;
+  queue: string;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelaysMs: number[];
+}
+
+/**
+ * Stores each `order.created` exactly once. The ack follows the commit; a 4xx AppError (invalid
+ * message, unknown product) is poison and goes straight to the dead-letter queue; anything else
+ * (PostgreSQL down, a deadlock) is retried with backoff.
+ */
+export function consumeOrderCreated(
+  connection: QueueConnection,
+  deps: StoreOrderDeps,
+  options: OrderConsumerOptions,
+): Promise<Consumer> {
+  return connection.consume({
+    queue: options.queue,
+    exchange: options.exchange,
+    routingKeys: [ORDER_CREATED],
+    prefetch: options.prefetch,
+    maxAttempts: options.maxAttempts,
+    retryDelaysMs: options.retryDelaysMs,
+    handle: async (message) => {
+      await storeOrder(deps, message.body);
+    },
+  });
+}

@@ -1,0 +1,68 @@
+import type { WorkerConfig } from '@flowstack/config';
+import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
+import { createMetrics, type Logger } from '@flowstack/observability';
+import { createHealthEndpoints, openDataServices, startHealthServer } from '@flowstack/service-kit';
+import { consumeOrderCreated } from './entry-points/order-created-consumer.js';
+
+export interface RunningWorker {
+  /** Base URL of the health and metrics server. */
+  url: string;
+  lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the worker: PostgreSQL, Redis, RabbitMQ, the health server, then consumption. Shutdown
+ * first cancels consumption and lets in-flight messages commit and ack, then closes the rest.
+ */
+export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+  const metrics = createMetrics({ service: 'worker' });
+  const lifecycle = createLifecycle({
+    logger,
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+  try {
+    const { db, cache, queue } = await openDataServices({
+      service: 'worker',
+      config,
+      logger,
+      metrics,
+      lifecycle,
+    });
+    const health = createHealthEndpoints({
+      readiness: lifecycle.readiness,
+      registry: metrics.registry,
+    });
+    const server = await lifecycle.step('http', async () => {
+      const started = await startHealthServer({
+        host: config.HOST,
+        port: config.HEALTH_PORT,
+        routes: {
+          '/health/live': health.live,
+          '/health/ready': health.ready,
+          '/metrics': health.metrics,
+        },
+      });
+      return { value: started, stop: () => started.close() };
+    });
+    await lifecycle.step('consumer', async () => {
+      const consumer = await consumeOrderCreated(
+        queue,
+        { db, cache, logger, cacheTtlSeconds: config.CACHE_TTL_SECONDS },
+        {
+          exchange: config.ORDERS_EXCHANGE,
+          queue: config.ORDERS_QUEUE,
+          prefetch: config.WORKER_PREFETCH,
+          maxAttempts: config.WORKER_MAX_ATTEMPTS,
+          retryDelaysMs: config.WORKER_RETRY_DELAYS_MS,
+        },
+      );
+      return { value: consumer, stop: () => consumer.stop() };
+    });
+    return { url: server.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
+  } catch (error) {
+    await lifecycle.shutdown('startup failed');
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf, orderIdFor, SEED_PRODUCTS } from '@flowstack/domain';
+import {
+  countStored,
+  startStackUnderTest,
+  waitUntil,
+  type StackUnderTest,
+} from './stack-under-test.js';
+
+let s: StackUnderTest;
+beforeAll(async () => {
+  s = await startStackUnderTest();
+}, 120_000);
+afterAll(async () => {
+  await s?.close();
+});
+
+const product = SEED_PRODUCTS[0]!;
+const orderBody = (quantity = 1) => ({
+  customerEmail: 'ada@example.com',
+  items: [{ productId: product.id, quantity }],
+});
+
+function postOrder(key: string, body: unknown): Promise<Response> {
+  return fetch(`${s.apiUrl}/v1/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('an order through the whole stack', () => {
+  it('when accepted with 202, then the worker stores it and GET shows it stored with its price', async () => {
+    const key = randomUUID();
+    const accepted = await postOrder(key, orderBody(2));
+    expect(accepted.status).toBe(202);
+    const location = accepted.headers.get('location')!;
+    expect(location).toBe(`/v1/orders/${orderIdFor(key)}`);
+
+    let order: { status: string; totalCents?: number } = { status: 'unknown' };
+    await waitUntil(async () => {
+      order = (await (await fetch(`${s.apiUrl}${location}`)).json()) as typeof order;
+      return order.status === 'stored';
+    }, 15_000);
+    expect(order).toMatchObject({ status: 'stored', totalCents: 2 * product.priceCents });
+  });
+
+  it('when 1,000 orders are posted at once, then exactly 1,000 rows are stored', async () => {
+    const keys = Array.from({ length: 1000 }, () => randomUUID());
+    const responses = await Promise.all(keys.map((key) => postOrder(key, orderBody())));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((status) => status !== 202)).toEqual([]);
+    const ids = keys.map(orderIdFor);
+    await waitUntil(async () => (await countStored(s.db, ids)) >= 1000, 90_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await countStored(s.db, ids)).toBe(1000);
+  }, 150_000);
+
+  it('when the same Idempotency-Key is posted five times, then one order and one row exist', async () => {
+    const key = randomUUID();
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => postOrder(key, orderBody(3))),
+    );
+    expect(new Set(responses.map((r) => r.status))).toEqual(new Set([202]));
+    expect(new Set(responses.map((r) => r.headers.get('location')))).toEqual(
+      new Set([`/v1/orders/${orderIdFor(key)}`]),
+    );
+    await waitUntil(async () => (await countStored(s.db, [orderIdFor(key)])) === 1, 15_000);
+    const again = await postOrder(key, orderBody(3));
+    expect(again.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await countStored(s.db, [orderIdFor(key)])).toBe(1);
+  });
+
+  it('when the broker redelivers a message, then the order is stored once', async () => {
+    const key = randomUUID();
+    const request = orderBody(1);
+    const message = {
+      version: 1,
+      orderId: orderIdFor(key),
+      requestFingerprint: fingerprintOf(request),
+      ...request,
+      acceptedAt: new Date().toISOString(),
+    };
+    await s.publishRaw(message, message.orderId);
+    await s.publishRaw(message, message.orderId);
+    await waitUntil(async () => (await countStored(s.db, [message.orderId])) === 1, 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await countStored(s.db, [message.orderId])).toBe(1);
+  });
+});
