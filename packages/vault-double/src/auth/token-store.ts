@@ -13,6 +13,8 @@ export interface StoredToken extends TokenEntry {
   /** The TTL the token was created with, in seconds (0 = none). */
   creationTtl: number;
   explicitMaxTtl: number;
+  /** The issuing role's or mount's max TTL in seconds, which renewals cannot exceed. */
+  maxTtl: number;
   period: number;
   renewable: boolean;
   numUses: number;
@@ -138,7 +140,7 @@ export function createTokenStore(clock: Clock, saved: StoredToken[] = []): Token
       const id = spec.id ?? newServiceToken();
       if (tokens.has(id)) throw new VaultError(400, 'cannot create a token with a duplicate ID');
       const creationTime = nowSeconds();
-      const maxTtl = spec.maxTtl ?? SYSTEM_MAX_TTL_SECONDS;
+      const maxTtl = spec.maxTtl && spec.maxTtl > 0 ? spec.maxTtl : SYSTEM_MAX_TTL_SECONDS;
       let ttl = 0;
       let warnings: string[] = [];
       if (!spec.noExpiry) {
@@ -164,6 +166,7 @@ export function createTokenStore(clock: Clock, saved: StoredToken[] = []): Token
         creationTime,
         creationTtl: ttl,
         explicitMaxTtl: spec.explicitMaxTtl,
+        maxTtl,
         period: spec.period,
         renewable: spec.noExpiry ? false : spec.renewable,
         numUses: spec.numUses ?? 0,
@@ -195,7 +198,7 @@ export function createTokenStore(clock: Clock, saved: StoredToken[] = []): Token
         increment,
         token.creationTtl,
         token.period,
-        SYSTEM_MAX_TTL_SECONDS,
+        token.maxTtl,
         token.explicitMaxTtl,
         token.creationTime,
       );

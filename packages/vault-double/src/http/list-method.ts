@@ -5,40 +5,63 @@ import { Duplex } from 'node:stream';
 /** Set on requests that arrived with the LIST verb, which node:http's parser rejects. */
 export const LIST_MARKER_HEADER = 'x-vault-double-list';
 
-const LIST_LINE = /\r\nLIST (\S+) (HTTP\/1\.[01])\r\n/g;
+const LIST_LINE = /^((?:\r\n)*)LIST (\S+) (HTTP\/1\.[01])\r\n/;
+const MAX_HEAD_BYTES = 64 * 1024;
 
 /**
  * Rewrites `LIST /path HTTP/1.1` request lines to `GET` plus a marker header. Vault clients send
  * the LIST verb (node-vault does by default) and llhttp only knows a fixed set of methods.
- * Request lines start the stream or follow a CRLF; JSON bodies cannot contain "\r\nLIST " so the
- * scan cannot hit a body. A line that may be a LIST line, split across chunks, is held back
- * until it is complete.
+ * It follows the request framing (head, then Content-Length bytes of body) so that only request
+ * lines are touched, on fresh and kept-alive connections alike. After a chunked request body it
+ * stops rewriting for the rest of that connection (Vault clients send Content-Length).
  */
 export function createListRewriter(): (chunk: Buffer) => Buffer {
-  let carry = '';
-  /** Whether everything passed on so far ends at the start of a line. */
-  let lineStart = true;
+  let head: Buffer = Buffer.alloc(0);
+  let bodyLeft = 0;
+  let passthrough = false;
   return (chunk) => {
-    let text = carry + chunk.toString('latin1');
-    carry = '';
-    const lastBreak = text.lastIndexOf('\r\n');
-    const tailStart = lastBreak === -1 ? (lineStart ? 0 : -1) : lastBreak + 2;
-    if (tailStart >= 0) {
-      const tail = text.slice(tailStart);
-      if (tail.startsWith('LIST ') || (tail.length > 0 && 'LIST '.startsWith(tail))) {
-        carry = tail;
-        text = text.slice(0, tailStart);
+    const out: Buffer[] = [];
+    let rest: Buffer = chunk;
+    while (rest.length > 0) {
+      if (passthrough) {
+        out.push(rest);
+        break;
       }
+      if (bodyLeft > 0) {
+        const n = Math.min(bodyLeft, rest.length);
+        out.push(rest.subarray(0, n));
+        bodyLeft -= n;
+        rest = rest.subarray(n);
+        continue;
+      }
+      head = Buffer.concat([head, rest]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) {
+        if (head.length > MAX_HEAD_BYTES) {
+          out.push(head);
+          head = Buffer.alloc(0);
+          passthrough = true;
+        }
+        break;
+      }
+      const headText = head.subarray(0, end + 4).toString('latin1');
+      rest = head.subarray(end + 4);
+      head = Buffer.alloc(0);
+      out.push(
+        Buffer.from(
+          headText.replace(
+            LIST_LINE,
+            (_m, lead: string, target: string, version: string) =>
+              `${lead}GET ${target} ${version}\r\n${LIST_MARKER_HEADER}: 1\r\n`,
+          ),
+          'latin1',
+        ),
+      );
+      if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(headText)) passthrough = true;
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(headText)?.[1];
+      bodyLeft = length === undefined ? 0 : Number.parseInt(length, 10);
     }
-    if (text === '') return Buffer.alloc(0);
-    const lead = lineStart ? '\r\n' : '';
-    const rewritten = (lead + text).replace(
-      LIST_LINE,
-      (_m, target: string, version: string) =>
-        `\r\nGET ${target} ${version}\r\n${LIST_MARKER_HEADER}: 1\r\n`,
-    );
-    lineStart = text.endsWith('\r\n');
-    return Buffer.from(rewritten.slice(lead.length), 'latin1');
+    return Buffer.concat(out);
   };
 }
 

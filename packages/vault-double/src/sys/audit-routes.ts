@@ -10,18 +10,16 @@ export function createAuditRoutes(core: VaultCore): Backend {
       const path = req.path;
       if (path === '' && req.operation === 'read') {
         const data = Object.fromEntries(
-          core.audit
-            .list()
-            .map((d) => [
-              d.path,
-              {
-                type: d.type,
-                description: d.description,
-                options: d.options,
-                path: d.path,
-                local: false,
-              },
-            ]),
+          core.audit.list().map((d) => [
+            d.path,
+            {
+              type: d.type,
+              description: d.description,
+              options: d.options,
+              path: d.path,
+              local: false,
+            },
+          ]),
         );
         return Promise.resolve({ status: 200, data, topLevel: data });
       }
