@@ -14,7 +14,7 @@ import {
   retryDelayFor,
   retryQueueName,
 } from './topology.js';
-import type { Consumer, ConsumerSpec, FailureAction } from './types.js';
+import type { ConsumedMessage, Consumer, ConsumerSpec, FailureAction } from './types.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 /** Pause before requeueing a message whose retry/dead-letter copy the broker refused. */
@@ -35,6 +35,18 @@ export function defaultClassifyFailure(error: unknown): FailureAction {
 
 type Outcome = 'ack' | 'retry' | 'dead-letter' | 'requeue';
 
+interface Delivery {
+  message: ConsumeMessage;
+  messageId: string;
+  attempt: number;
+  /** Headers for a retry or dead-letter copy (original routing key and exchange kept). */
+  copy: Record<string, unknown>;
+  started: number;
+  /** Undefined when the body is not JSON. */
+  consumed: ConsumedMessage | undefined;
+  parseError: unknown;
+}
+
 /** One consuming confirm channel of one consumer on one generation. */
 class Attachment {
   private channel: ConfirmChannel | undefined;
@@ -42,6 +54,12 @@ class Attachment {
   private state: 'starting' | 'consuming' | 'stopping' | 'closed' = 'starting';
   private readonly inFlight = new Set<Promise<void>>();
   private readonly returned = new Set<string>();
+  /** Batch mode: deliveries waiting for the next flush. */
+  private readonly pending: Delivery[] = [];
+  private flushTimer:
+    | { kind: 'immediate'; handle: NodeJS.Immediate }
+    | { kind: 'timeout'; handle: NodeJS.Timeout }
+    | undefined;
   started: Promise<void> = Promise.resolve();
 
   constructor(
@@ -61,6 +79,9 @@ class Attachment {
     channel.on('close', () => {
       const wasConsuming = this.state === 'consuming';
       this.state = 'closed';
+      // Unacked deliveries return to the queue with the channel; a partial batch is dropped.
+      this.cancelFlush();
+      this.pending.length = 0;
       if (wasConsuming) this.onLost(this);
     });
     channel.on('return', (message: Message) => {
@@ -90,6 +111,8 @@ class Attachment {
         await channel.cancel(this.consumerTag).catch(() => undefined);
       }
     }
+    // A partial batch is handled now rather than left to the broker's redelivery.
+    if (channel !== undefined && this.pending.length > 0) this.flush(channel);
     const drained = await settleWithin(Promise.allSettled([...this.inFlight]), drainTimeoutMs);
     if (!drained) {
       this.logger.warn(
@@ -114,7 +137,20 @@ class Attachment {
       channel.close().catch(() => undefined);
       return;
     }
-    const work: Promise<void> = this.handleMessage(channel, message)
+    const delivery = this.receive(message);
+    if (this.spec.batch === undefined || delivery.consumed === undefined) {
+      this.track(
+        runWithContext({ messageId: delivery.messageId }, () => this.handleOne(channel, delivery)),
+      );
+      return;
+    }
+    this.pending.push(delivery);
+    if (this.pending.length >= this.spec.batch.maxMessages) this.flush(channel);
+    else this.scheduleFlush(channel, this.spec.batch.maxWaitMs ?? 0);
+  }
+
+  private track(promise: Promise<void>): void {
+    const work: Promise<void> = promise
       .catch((error: unknown) => {
         this.logger.error({ error: describeError(error) }, 'message handling failed unexpectedly');
       })
@@ -122,8 +158,8 @@ class Attachment {
     this.inFlight.add(work);
   }
 
-  private async handleMessage(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
-    const { queue } = this.spec;
+  /** Reads the delivery's id, attempt and origin and decodes its body (undefined: not JSON). */
+  private receive(message: ConsumeMessage): Delivery {
     const headers: Record<string, unknown> = { ...message.properties.headers };
     const rawId: unknown = message.properties.messageId;
     const messageId =
@@ -134,48 +170,115 @@ class Attachment {
     const originalExchange = headers[HEADER.exchange];
     const exchange =
       typeof originalExchange === 'string' ? originalExchange : message.fields.exchange;
-    this.host.metrics.consumed.inc({ queue });
+    this.host.metrics.consumed.inc({ queue: this.spec.queue });
+    const copy = { ...headers, [HEADER.routingKey]: routingKey, [HEADER.exchange]: exchange };
+    const started = performance.now();
+    let body: unknown;
+    try {
+      body = JSON.parse(message.content.toString('utf8'));
+    } catch (error) {
+      return { message, messageId, attempt, copy, started, consumed: undefined, parseError: error };
+    }
+    const consumed: ConsumedMessage = {
+      body,
+      messageId,
+      attempt,
+      routingKey,
+      headers: applicationHeaders(headers),
+      redelivered: message.fields.redelivered,
+    };
+    return { message, messageId, attempt, copy, started, consumed, parseError: undefined };
+  }
 
-    await runWithContext({ messageId }, async () => {
-      const started = performance.now();
-      const copy = { ...headers, [HEADER.routingKey]: routingKey, [HEADER.exchange]: exchange };
-      let outcome: Outcome;
-      let body: unknown;
-      try {
-        body = JSON.parse(message.content.toString('utf8'));
-      } catch (error) {
-        this.logger.warn({ attempt }, 'message body is not JSON; dead-lettering');
-        outcome = await this.deadLetter(channel, message, messageId, copy, attempt, error);
-        this.observe(outcome, started);
-        return;
-      }
-      try {
-        await this.spec.handle({
-          body,
-          messageId,
-          attempt,
-          routingKey,
-          headers: applicationHeaders(headers),
-          redelivered: message.fields.redelivered,
-        });
-      } catch (error) {
-        const action = this.classify(error);
-        if (action === 'retry' && attempt < this.spec.maxAttempts) {
-          this.logger.warn({ attempt, error: describeError(error) }, 'handler failed; retrying');
-          outcome = await this.retry(channel, message, messageId, copy, attempt);
-        } else {
-          this.logger.error(
-            { attempt, action, error: describeError(error) },
-            'handler failed; dead-lettering',
-          );
-          outcome = await this.deadLetter(channel, message, messageId, copy, attempt, error);
-        }
-        this.observe(outcome, started);
-        return;
-      }
-      outcome = this.settle(channel, message, 'ack');
+  private async handleOne(channel: ConfirmChannel, delivery: Delivery): Promise<void> {
+    const { message, messageId, attempt, copy, started, consumed } = delivery;
+    let outcome: Outcome;
+    if (consumed === undefined) {
+      this.logger.warn({ attempt }, 'message body is not JSON; dead-lettering');
+      outcome = await this.deadLetter(
+        channel,
+        message,
+        messageId,
+        copy,
+        attempt,
+        delivery.parseError,
+      );
       this.observe(outcome, started);
-    });
+      return;
+    }
+    try {
+      await this.spec.handle(consumed);
+    } catch (error) {
+      const action = this.classify(error);
+      if (action === 'retry' && attempt < this.spec.maxAttempts) {
+        this.logger.warn({ attempt, error: describeError(error) }, 'handler failed; retrying');
+        outcome = await this.retry(channel, message, messageId, copy, attempt);
+      } else {
+        this.logger.error(
+          { attempt, action, error: describeError(error) },
+          'handler failed; dead-lettering',
+        );
+        outcome = await this.deadLetter(channel, message, messageId, copy, attempt, error);
+      }
+      this.observe(outcome, started);
+      return;
+    }
+    outcome = this.settle(channel, message, 'ack');
+    this.observe(outcome, started);
+  }
+
+  private scheduleFlush(channel: ConfirmChannel, waitMs: number): void {
+    if (this.flushTimer !== undefined) return;
+    const flush = () => {
+      this.flushTimer = undefined;
+      this.flush(channel);
+    };
+    // setImmediate runs after the I/O turn, so every delivery that came in one socket read joins.
+    this.flushTimer =
+      waitMs === 0
+        ? { kind: 'immediate', handle: setImmediate(flush) }
+        : { kind: 'timeout', handle: setTimeout(flush, waitMs) };
+  }
+
+  private cancelFlush(): void {
+    const timer = this.flushTimer;
+    this.flushTimer = undefined;
+    if (timer?.kind === 'immediate') clearImmediate(timer.handle);
+    if (timer?.kind === 'timeout') clearTimeout(timer.handle);
+  }
+
+  private flush(channel: ConfirmChannel): void {
+    this.cancelFlush();
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    this.track(this.handleBatch(channel, batch));
+  }
+
+  private async handleBatch(channel: ConfirmChannel, batch: Delivery[]): Promise<void> {
+    const spec = this.spec.batch;
+    if (spec === undefined) return;
+    const first = batch[0]!.messageId;
+    try {
+      await runWithContext({ messageId: `batch:${first}+${batch.length - 1}` }, () =>
+        spec.handle(batch.map((delivery) => delivery.consumed!)),
+      );
+    } catch (error) {
+      this.logger.warn(
+        { size: batch.length, error: describeError(error) },
+        'batch failed; handling its messages one by one',
+      );
+      await Promise.all(
+        batch.map((delivery) =>
+          runWithContext({ messageId: delivery.messageId }, () =>
+            this.handleOne(channel, delivery),
+          ),
+        ),
+      );
+      return;
+    }
+    for (const delivery of batch) {
+      this.observe(this.settle(channel, delivery.message, 'ack'), delivery.started);
+    }
   }
 
   private classify(error: unknown): FailureAction {

@@ -340,6 +340,14 @@ function validateSpec(spec: ConsumerSpec): void {
   if (spec.retryDelaysMs.some((delay) => !Number.isInteger(delay) || delay < 0)) {
     problems.push('retryDelaysMs must be non-negative integers');
   }
+  if (spec.batch !== undefined) {
+    const { maxMessages, maxWaitMs = 0 } = spec.batch;
+    if (!Number.isInteger(maxMessages) || maxMessages < 1) {
+      problems.push('batch.maxMessages must be >= 1');
+    }
+    if (!Number.isInteger(maxWaitMs) || maxWaitMs < 0)
+      problems.push('batch.maxWaitMs must be >= 0');
+  }
   if (problems.length > 0) {
     throw queueMisconfigured(`invalid consumer spec for ${spec.queue}: ${problems.join('; ')}`);
   }

@@ -90,6 +90,22 @@ export interface ConsumerSpec {
   classifyFailure?(error: unknown): FailureAction;
   /** How long stop()/close()/rotation wait for in-flight handlers. Default 30000. */
   drainTimeoutMs?: number;
+  /**
+   * Batch mode: deliveries are gathered (up to `maxMessages`, or whatever arrived by the time the
+   * flush runs) and handed to `batch.handle` together; every message of the batch is acked after it
+   * resolves. When it rejects, the batch's messages go through `handle` one by one with the usual
+   * retry and dead-letter rules, so one poison message does not hold back the others.
+   */
+  batch?: BatchSpec;
+}
+
+export interface BatchSpec {
+  /** Upper bound of one batch; keep `prefetch` at least twice this so the next batch fills meanwhile. */
+  maxMessages: number;
+  /** How long a partial batch waits for more deliveries. Default 0: flush after the current I/O turn. */
+  maxWaitMs?: number;
+  /** Resolve = ack every message of the batch. The messages are JSON-decoded already. */
+  handle(messages: ConsumedMessage[]): Promise<void>;
 }
 
 export interface Consumer {
