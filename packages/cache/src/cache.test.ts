@@ -1,5 +1,9 @@
 import { inspect } from 'node:util';
-import { createManualCredentialSource, createStaticCredentialSource } from '@flowstack/credentials';
+import {
+  createManualAddressSource,
+  createManualCredentialSource,
+  createStaticCredentialSource,
+} from '@flowstack/credentials';
 import { AppError } from '@flowstack/errors';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -326,5 +330,37 @@ describe('credential rotation', () => {
       await cache.close();
       await admin.call('ACL', 'DELUSER', username);
     }
+  });
+});
+
+describe('address moves', () => {
+  it('when Redis moves, then commands in flight complete and later commands go to the new server', async () => {
+    const moved = throwawayRedis(await freePort());
+    servers.push(moved);
+    await moved.start();
+    const address = createManualAddressSource(REDIS);
+    const { cache, prefix, lines } = await openCache({ address });
+    await cache.setJson('before', { at: 'old' }, 60);
+
+    const inFlight = Array.from({ length: 50 }, (_, i) =>
+      cache.getOrLoad(`p${i}`, 60, () => Promise.resolve({ id: `p${i}`, name: 'x' }), parseProduct),
+    );
+    const moving = address.move({ host: REDIS.host, port: moved.port });
+    const results = await Promise.all(inFlight);
+    await moving;
+    expect(results.every((product, i) => product?.id === `p${i}`)).toBe(true);
+
+    await cache.setJson('after', { at: 'new' }, 60);
+    const newServer = adminClient(moved.port);
+    try {
+      await newServer.connect();
+      expect(await newServer.get(`${prefix}after`)).toBe(JSON.stringify({ at: 'new' }));
+      expect(await admin.get(`${prefix}after`)).toBeNull();
+      expect(await admin.get(`${prefix}before`)).toBe(JSON.stringify({ at: 'old' }));
+    } finally {
+      newServer.disconnect();
+    }
+    expect(cache.ready).toBe(true);
+    expect(lines.join('')).toContain('redis moved');
   });
 });

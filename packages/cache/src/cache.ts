@@ -1,4 +1,10 @@
-import type { Credentials, CredentialSource } from '@flowstack/credentials';
+import {
+  sameAddress,
+  type AddressSource,
+  type Credentials,
+  type CredentialSource,
+  type ServiceAddress,
+} from '@flowstack/credentials';
 import type { Logger } from '@flowstack/observability';
 import { Redis } from 'ioredis';
 import { CacheUnavailableError } from './cache-errors.js';
@@ -37,6 +43,12 @@ export interface CacheOptions {
   /** Prepended to every key, e.g. "flowstack:api:". */
   keyPrefix: string;
   credentials: CredentialSource;
+  /**
+   * Set when Redis can move (discovered through Consul): its current address wins over host/port;
+   * on a move a connection to the new address replaces the old one, which quits after the
+   * replies it still owes.
+   */
+  address?: AddressSource;
   /** A command not answered within this time fails (and getOrLoad falls back). Default 500. */
   commandTimeoutMs?: number;
   /** Cap of the reconnect backoff; reconnection never stops. Default 2000. */
@@ -65,35 +77,91 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   const first = await options.credentials.current();
   let generation = first.generation;
 
-  const client = new Redis({
+  let credentials = first;
+  let address: ServiceAddress = options.address?.current() ?? {
     host: options.host,
     port: options.port,
-    keyPrefix: options.keyPrefix,
-    username: first.username,
-    password: first.password,
-    connectionName: options.connectionName,
-    lazyConnect: true,
-    // Fail fast instead of queueing while disconnected: callers fall back to the source.
-    enableOfflineQueue: false,
-    commandTimeout,
-    maxRetriesPerRequest: 0,
-    connectTimeout: Math.max(commandTimeout * 2, 1_000),
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
-  });
-  client.on('error', (error: Error) => {
-    warn('connection', { err: error }, 'redis connection error; reconnecting');
-  });
-  client.on('ready', () => {
-    log.info({ generation }, 'redis connection ready');
-  });
+  };
 
-  await client.connect().catch((error: unknown) => {
-    warn('connection', { err: error }, 'redis is not reachable yet; serving degraded');
-  });
+  function openClient(at: ServiceAddress): Redis {
+    const redis = new Redis({
+      host: at.host,
+      port: at.port,
+      keyPrefix: options.keyPrefix,
+      username: credentials.username,
+      password: credentials.password,
+      connectionName: options.connectionName,
+      lazyConnect: true,
+      // Fail fast instead of queueing while disconnected: callers fall back to the source.
+      enableOfflineQueue: false,
+      commandTimeout,
+      maxRetriesPerRequest: 0,
+      connectTimeout: Math.max(commandTimeout * 2, 1_000),
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+    });
+    redis.on('error', (error: Error) => {
+      warn('connection', { err: error }, 'redis connection error; reconnecting');
+    });
+    redis.on('ready', () => {
+      log.info({ generation, host: at.host, port: at.port }, 'redis connection ready');
+    });
+    return redis;
+  }
+
+  async function connect(redis: Redis): Promise<void> {
+    await redis.connect().catch((error: unknown) => {
+      warn('connection', { err: error }, 'redis is not reachable yet; serving degraded');
+    });
+  }
+
+  let client = openClient(address);
+  await connect(client);
+
+  let moving: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  async function quit(redis: Redis): Promise<void> {
+    if (redis.status === 'end') return;
+    if (redis.status === 'ready') {
+      try {
+        // QUIT is queued behind the commands already sent: their replies still arrive.
+        await redis.quit();
+        return;
+      } catch {
+        // Lost the connection while quitting: disconnect below stops the reconnects.
+      }
+    }
+    redis.disconnect();
+  }
+
+  async function switchTo(next: ServiceAddress): Promise<void> {
+    if (closed || sameAddress(next, address)) return;
+    const from = address;
+    address = { host: next.host, port: next.port };
+    const replacement = openClient(address);
+    await connect(replacement);
+    if (closed) {
+      await quit(replacement);
+      return;
+    }
+    const previous = client;
+    client = replacement;
+    log.info({ from, to: address }, 'redis moved; new commands go to the new address');
+    await quit(previous);
+  }
+
+  function move(next: ServiceAddress): Promise<void> {
+    const run = moving.then(() => switchTo(next));
+    moving = run.catch(() => undefined);
+    return run;
+  }
+  const unsubscribeMove = options.address?.onMove(move) ?? (() => undefined);
+  if (options.address !== undefined) void move(options.address.current());
 
   async function rotate(next: Credentials): Promise<void> {
     if (next.generation <= generation) return;
     generation = next.generation;
+    credentials = next;
     // Read by ioredis on every reconnect.
     client.options.username = next.username;
     client.options.password = next.password;
@@ -206,17 +274,11 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     },
 
     async close(): Promise<void> {
+      closed = true;
       unsubscribe();
-      if (client.status === 'end') return;
-      if (client.status === 'ready') {
-        try {
-          await client.quit();
-          return;
-        } catch {
-          // Lost the connection while quitting: disconnect below stops the reconnects.
-        }
-      }
-      client.disconnect();
+      unsubscribeMove();
+      await moving;
+      await quit(client);
     },
   };
 }

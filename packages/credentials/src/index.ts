@@ -10,3 +10,11 @@ export {
   type CredentialValues,
   type ManualCredentialSource,
 } from './rotating-source.js';
+export {
+  createManualAddressSource,
+  sameAddress,
+  type AddressSource,
+  type ManualAddressSource,
+  type MoveListener,
+  type ServiceAddress,
+} from './address-source.js';

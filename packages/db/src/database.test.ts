@@ -1,5 +1,9 @@
 import { inspect } from 'node:util';
-import { createManualCredentialSource, createStaticCredentialSource } from '@flowstack/credentials';
+import {
+  createManualAddressSource,
+  createManualCredentialSource,
+  createStaticCredentialSource,
+} from '@flowstack/credentials';
 import { AppError } from '@flowstack/errors';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +18,7 @@ import {
   uniqueName,
   waitFor,
 } from '../test/support.js';
+import { startTcpProxy } from '../test/tcp-proxy.js';
 import { createDatabase, type Database, type DatabaseOptions } from './database.js';
 import { isUniqueViolation } from './database-errors.js';
 
@@ -330,5 +335,40 @@ describe('credential rotation', () => {
     await source.rotate({ username: 'postgres' });
     expect(db.generation).toBe(2);
     await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'database-unavailable' });
+  });
+});
+
+describe('address moves', () => {
+  it('when the address moves, then new work goes to the new address and work already started finishes', async () => {
+    const proxy = await startTcpProxy(SERVER);
+    const address = createManualAddressSource(SERVER);
+    const { logger, lines } = captureLogger();
+    const db = await openDatabase({ address, poolMax: 1, logger });
+    try {
+      await db.query('SELECT 1');
+      expect(proxy.connections()).toBe(0);
+      const hold = gate();
+      const inTransaction = gate();
+      const beforeMove = db.withTransaction(async (tx) => {
+        await tx.query('SELECT 1');
+        inTransaction.open();
+        await hold.opened;
+        return (await tx.query<{ n: number }>('SELECT 2 AS n')).rows[0]?.n;
+      });
+      await inTransaction.opened;
+
+      await address.move({ host: '127.0.0.1', port: proxy.port });
+
+      const afterMove = await db.query<{ n: number }>('SELECT 3 AS n');
+      expect(afterMove.rows[0]?.n).toBe(3);
+      expect(proxy.connections()).toBeGreaterThan(0);
+      hold.open();
+      expect(await beforeMove).toBe(2);
+      expect(db.generation).toBe(1);
+      expect(lines.join('')).toContain('database moved');
+    } finally {
+      await db.close();
+      await proxy.close();
+    }
   });
 });

@@ -1,4 +1,10 @@
-import type { Credentials, CredentialSource } from '@flowstack/credentials';
+import {
+  sameAddress,
+  type AddressSource,
+  type Credentials,
+  type CredentialSource,
+  type ServiceAddress,
+} from '@flowstack/credentials';
 import type { Logger } from '@flowstack/observability';
 import pg, { type PoolClient, type QueryResultRow } from 'pg';
 import { toClientConfig, type ServerAddress } from './connection-options.js';
@@ -29,6 +35,12 @@ export interface Database extends Queryable {
 
 export interface DatabaseOptions extends ServerAddress {
   credentials: CredentialSource;
+  /**
+   * Set when the server can move (discovered through Consul): its current address wins over
+   * host/port, and on each move new work goes to a pool at the new address while the old pool
+   * drains, exactly as on a credential rotation.
+   */
+  address?: AddressSource;
   poolMax?: number;
   statementTimeoutMs?: number;
   connectionTimeoutMs?: number;
@@ -44,6 +56,8 @@ export interface DatabaseOptions extends ServerAddress {
 interface PoolGeneration {
   readonly pool: pg.Pool;
   readonly generation: number;
+  readonly credentials: Credentials;
+  readonly address: ServiceAddress;
   inFlight: number;
   retired: boolean;
   readonly ended: Promise<void>;
@@ -59,9 +73,9 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
   const generations = new Set<PoolGeneration>();
   let closed = false;
 
-  function buildGeneration(credentials: Credentials): PoolGeneration {
+  function buildGeneration(credentials: Credentials, address: ServiceAddress): PoolGeneration {
     const pool = new pg.Pool({
-      ...toClientConfig(options, credentials, options),
+      ...toClientConfig({ ...address, database: options.database }, credentials, options),
       max: options.poolMax ?? 10,
       idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
     });
@@ -78,6 +92,8 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
     const entry: PoolGeneration = {
       pool,
       generation,
+      credentials,
+      address,
       inFlight: 0,
       retired: false,
       ended,
@@ -107,7 +123,13 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
     if (entry.inFlight === 0) entry.end();
   }
 
-  let active = buildGeneration(first);
+  let wantedCredentials = first;
+  let wantedAddress: ServiceAddress = options.address?.current() ?? {
+    host: options.host,
+    port: options.port,
+  };
+  let active = buildGeneration(first, wantedAddress);
+  let switching: Promise<void> = Promise.resolve();
 
   async function use<T>(work: (pool: pg.Pool) => Promise<T>): Promise<T> {
     if (closed) {
@@ -123,37 +145,77 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
     }
   }
 
-  async function rotate(next: Credentials): Promise<void> {
-    if (closed || next.generation <= active.generation) return;
-    const candidate = buildGeneration(next);
+  /**
+   * Rotations and moves are serialized; each switch opens a pool with the newest credentials at
+   * the newest address, so neither can undo the other.
+   */
+  function reconcile(): Promise<void> {
+    const run = switching.then(() => switchPool());
+    switching = run.catch(() => undefined);
+    return run;
+  }
+
+  async function switchPool(): Promise<void> {
+    const credentials = wantedCredentials;
+    const address = wantedAddress;
+    if (
+      closed ||
+      (credentials.generation === active.generation && sameAddress(address, active.address))
+    ) {
+      return;
+    }
+    const candidate = buildGeneration(credentials, address);
     try {
       // Open one connection before switching, so new requests do not pay for the handshake.
       await candidate.pool.query('SELECT 1');
     } catch (error) {
       log.warn(
-        { generation: next.generation, err: toDatabaseError(error) },
-        'new database credentials could not connect yet; switching to them anyway',
+        { generation: credentials.generation, err: toDatabaseError(error) },
+        'the new database pool could not connect yet; switching to it anyway',
       );
     }
-    if (closed || next.generation <= active.generation) {
+    if (closed) {
       retire(candidate);
       return;
     }
     const previous = active;
     active = candidate;
-    log.info(
-      {
-        previousGeneration: previous.generation,
-        generation: next.generation,
-        username: next.username,
-        inFlightOnPrevious: previous.inFlight,
-      },
-      'database credentials rotated; new work uses the new pool, the old one drains',
-    );
+    const fields = {
+      previousGeneration: previous.generation,
+      generation: credentials.generation,
+      inFlightOnPrevious: previous.inFlight,
+    };
+    if (credentials.generation !== previous.generation) {
+      log.info(
+        { ...fields, username: credentials.username },
+        'database credentials rotated; new work uses the new pool, the old one drains',
+      );
+    }
+    if (!sameAddress(address, previous.address)) {
+      log.info(
+        { ...fields, from: previous.address, to: address },
+        'database moved; new work uses a pool at the new address, the old one drains',
+      );
+    }
     retire(previous);
   }
 
-  const unsubscribe = options.credentials.onRotate(rotate);
+  async function rotate(next: Credentials): Promise<void> {
+    if (closed || next.generation <= wantedCredentials.generation) return;
+    wantedCredentials = next;
+    await reconcile();
+  }
+
+  async function move(next: ServiceAddress): Promise<void> {
+    if (closed || sameAddress(next, wantedAddress)) return;
+    wantedAddress = { host: next.host, port: next.port };
+    await reconcile();
+  }
+
+  const unsubscribeRotate = options.credentials.onRotate(rotate);
+  const unsubscribeMove = options.address?.onMove(move) ?? (() => undefined);
+  // A move between reading the address above and subscribing is caught up here.
+  if (options.address !== undefined) void move(options.address.current());
 
   async function runQuery<R extends QueryResultRow>(
     client: pg.Pool | PoolClient,
@@ -222,7 +284,8 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
     async close() {
       if (!closed) {
         closed = true;
-        unsubscribe();
+        unsubscribeRotate();
+        unsubscribeMove();
         for (const entry of generations) retire(entry);
       }
       await Promise.all([...generations].map((entry) => entry.ended));
