@@ -35,7 +35,7 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
   const rootToken = options.rootToken ?? 'root';
   const saved = options.stateFile ? await loadState(options.stateFile) : undefined;
   const leases = createLeaseManager(clock);
-  const core = await createVaultCore({
+  const core = createVaultCore({
     clock,
     rootToken,
     leases,

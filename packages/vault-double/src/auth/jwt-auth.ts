@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { compactVerify, createRemoteJWKSet, errors as joseErrors } from 'jose';
+import type * as Jose from 'jose';
+import type { createRemoteJWKSet } from 'jose';
 import { backend, type BackendRequest, type BackendResponse } from '../core/backend.js';
 import { VaultError } from '../core/types.js';
 import { duration, has, obj, str, strList, strMap } from '../http/body.js';
@@ -165,19 +166,22 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
     };
   };
 
-  const keyFor = (config: JwtConfig): VerifyKey[] => {
+  const keyFor = (config: JwtConfig, jose: typeof Jose): VerifyKey[] => {
     if (config.jwksUrl !== '') {
-      jwks ??= createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 0 });
+      jwks ??= jose.createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 0 });
       return [jwks];
     }
     return config.pubkeys.map((pem) => createPublicKey(pem));
   };
 
   const verifySignature = async (jwt: string, config: JwtConfig): Promise<Claims> => {
+    // Loaded on first login, to keep startup short.
+    const jose = await import('jose');
+    const joseErrors = jose.errors;
     let lastError: unknown;
-    for (const key of keyFor(config)) {
+    for (const key of keyFor(config, jose)) {
       try {
-        const { payload } = await compactVerify(jwt, key);
+        const { payload } = await jose.compactVerify(jwt, key);
         const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
         if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
           throw new VaultError(400, 'error validating token: payload is not a JSON object');

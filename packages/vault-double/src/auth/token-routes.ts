@@ -14,7 +14,7 @@ export interface TokenRouteDeps {
   tokens: TokenStore;
   policies: PolicyStore;
   /** Whether the token holds `sudo` on the path (root always does). */
-  hasSudo(token: StoredToken, path: string): boolean;
+  hasSudo(token: StoredToken, path: string): Promise<boolean>;
 }
 
 /** The token auth method mounted at auth/token/. */
@@ -38,11 +38,11 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
     return found;
   };
 
-  const create = (req: BackendRequest, orphanPath: boolean): BackendResponse => {
+  const create = async (req: BackendRequest, orphanPath: boolean): Promise<BackendResponse> => {
     const caller = requireToken(req);
     const body = req.body;
     const callerIsRoot = caller.policies.includes('root');
-    const privileged = callerIsRoot || deps.hasSudo(caller, req.fullPath);
+    const privileged = callerIsRoot || (await deps.hasSudo(caller, req.fullPath));
     const requested = has(body, 'policies')
       ? strList(body, 'policies')
       : caller.policies.filter((p) => p !== 'default');
@@ -115,9 +115,9 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
     const op = req.operation;
     const write = op === 'create' || op === 'update';
     const path = req.path;
+    if (path === 'create' && write) return create(req, false);
+    if (path === 'create-orphan' && write) return create(req, true);
     const result = ((): BackendResponse => {
-      if (path === 'create' && write) return create(req, false);
-      if (path === 'create-orphan' && write) return create(req, true);
       if (path === 'lookup-self' && (op === 'read' || write)) {
         return { status: 200, data: lookupData(requireToken(req), true) };
       }

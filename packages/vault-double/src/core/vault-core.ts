@@ -38,7 +38,7 @@ export interface VaultCore {
   mounts: MountTable;
   audit: AuditBroker;
   routeModules: readonly RouteModule[];
-  aclFor(token: StoredToken): Acl;
+  aclFor(token: StoredToken): Promise<Acl>;
   snapshot(): SavedState;
 }
 
@@ -50,15 +50,15 @@ export interface CoreOptions {
   saved: SavedState | undefined;
 }
 
-export async function createVaultCore(options: CoreOptions): Promise<VaultCore> {
+export function createVaultCore(options: CoreOptions): VaultCore {
   const { clock, saved } = options;
   const tokens = createTokenStore(clock, saved?.tokens);
-  const policies = await createPolicyStore(saved?.policies);
+  const policies = createPolicyStore(saved?.policies);
   const identity = createIdentityStore(saved?.identity);
 
-  const aclFor = (token: StoredToken): Acl => {
+  const aclFor = async (token: StoredToken): Promise<Acl> => {
     if (token.policies.includes('root')) return buildAcl([], true);
-    const rules = resolveTemplates(policies.rulesOf(token.policies), {
+    const rules = resolveTemplates(await policies.rulesOf(token.policies), {
       entityId: token.entityId,
       entityName: token.entityId === '' ? '' : `entity_${token.entityId.slice(0, 8)}`,
       aliasMountAccessor: token.authMountAccessor,
@@ -71,7 +71,7 @@ export async function createVaultCore(options: CoreOptions): Promise<VaultCore> 
   const tokenBackend = createTokenBackend({
     tokens,
     policies,
-    hasSudo: (token, path) => aclFor(token).capabilities(path).has('sudo'),
+    hasSudo: async (token, path) => (await aclFor(token)).capabilities(path).has('sudo'),
   });
   const auth = createAuthTable({ clock, tokens, identity, tokenBackend }, saved?.authMounts);
   const mounts = createMountTable(clock, options.leases, saved?.mounts);

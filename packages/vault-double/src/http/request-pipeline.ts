@@ -83,7 +83,7 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     }
 
     if (!unauthenticated && token) {
-      const acl = core.aclFor(token);
+      const acl = await core.aclFor(token);
       if (!acl.isRoot) {
         const caps = acl.capabilities(isList ? `${routePath}/` : routePath);
         const sudo =

@@ -1,4 +1,3 @@
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { VaultError } from '../core/types.js';
 import { isCapability, LEGACY_POLICY_CAPABILITIES, type Capability } from './capabilities.js';
 
@@ -16,9 +15,13 @@ export async function parsePolicy(text: string): Promise<PathRule[]> {
   const source = maybeBase64(text);
   let document: unknown;
   try {
-    document = source.trim().startsWith('{')
-      ? JSON.parse(source)
-      : await parseHcl('policy.hcl', source);
+    if (source.trim().startsWith('{')) {
+      document = JSON.parse(source);
+    } else {
+      // Loaded on first use: the WASM parser costs more than the rest of startup.
+      const { parse } = await import('@cdktf/hcl2json');
+      document = await parse('policy.hcl', source);
+    }
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new VaultError(400, `failed to parse policy: ${detail}`);

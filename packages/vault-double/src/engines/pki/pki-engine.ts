@@ -10,18 +10,11 @@ import {
 } from '../../core/types.js';
 import { bool, duration, has, int, str, strList, type Body } from '../../http/body.js';
 import { checkNames, type NamePolicy } from './name-policy.js';
-import {
-  colonHex,
-  exportPkcs8,
-  generateKeys,
-  importSigningKey,
-  keySpec,
-  newSerial,
-  privateKeyPem,
-  signingAlgorithm,
-  x509,
-  type KeySpec,
-} from './x509-keys.js';
+import { keySpec, type KeySpec } from './key-spec.js';
+import { colonHex } from './serial.js';
+
+/** X.509 code is loaded on first use: @peculiar/x509 and its reflect-metadata slow startup. */
+const loadX509 = () => import('./x509-keys.js');
 
 interface CaState {
   certificate: string;
@@ -73,6 +66,8 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
     if (commonName === '') throw new VaultError(400, 'the common_name field is required');
     const spec = keySpec(str(body, 'key_type', 'rsa'), int(body, 'key_bits', 0));
     const ttl = duration(body, 'ttl', MOUNT_MAX_TTL);
+    const { x509, generateKeys, newSerial, signingAlgorithm, exportPkcs8, privateKeyPem } =
+      await loadX509();
     const keys = await generateKeys(spec);
     const serial = newSerial();
     const notBefore = new Date(now() - 30_000);
@@ -214,6 +209,15 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
     }
 
     const spec = keySpec(role.keyType, role.keyBits);
+    const {
+      x509,
+      generateKeys,
+      newSerial,
+      signingAlgorithm,
+      exportPkcs8,
+      privateKeyPem,
+      importSigningKey,
+    } = await loadX509();
     const keys = await generateKeys(spec);
     const caCert = new x509.X509Certificate(ca.certificate);
     const signingKey = await importSigningKey(Buffer.from(ca.keyPkcs8, 'base64'), ca.keySpec);

@@ -1,30 +1,11 @@
 import 'reflect-metadata';
-import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { VaultError } from '../../core/types.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-export type KeyType = 'rsa' | 'ec';
-
-export interface KeySpec {
-  type: KeyType;
-  bits: number;
-}
-
-export function keySpec(type: string, bits: number): KeySpec {
-  if (type === 'rsa') {
-    const b = bits === 0 ? 2048 : bits;
-    if (![2048, 3072, 4096].includes(b)) throw new VaultError(400, `invalid key_bits ${b} for rsa`);
-    return { type, bits: b };
-  }
-  if (type === 'ec') {
-    const b = bits === 0 ? 256 : bits;
-    if (![256, 384, 521].includes(b)) throw new VaultError(400, `invalid key_bits ${b} for ec`);
-    return { type, bits: b };
-  }
-  throw new VaultError(400, `key_type "${type}" is not supported by this double (rsa, ec)`);
-}
+export type { KeySpec } from './key-spec.js';
+import type { KeySpec } from './key-spec.js';
 
 function keyAlgorithm(spec: KeySpec): RsaHashedKeyGenParams | EcKeyGenParams {
   return spec.type === 'rsa'
@@ -63,16 +44,6 @@ export function privateKeyPem(pkcs8: Buffer, spec: KeySpec): string {
   return key.export({ format: 'pem', type: spec.type === 'rsa' ? 'pkcs1' : 'sec1' }).toString();
 }
 
-/** A positive 20-byte serial as hex, and Vault's colon form of it. */
-export function newSerial(): { hex: string; colon: string } {
-  const bytes = randomBytes(20);
-  bytes[0] = ((bytes[0] ?? 1) & 0x7f) | 0x01;
-  const hex = bytes.toString('hex');
-  return { hex, colon: colonHex(hex) };
-}
-
-export function colonHex(hex: string): string {
-  return (hex.match(/../g) ?? []).join(':');
-}
+export { newSerial } from './serial.js';
 
 export { x509 };
