@@ -1,0 +1,207 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  transitBatchSchema,
+  transitDatakeySchema,
+  transitDecryptSchema,
+  transitEncryptSchema,
+  transitKeySchema,
+} from './schemas.js';
+import { VaultError } from './vault-error.js';
+import type { VaultHttp } from './vault-http.js';
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const unb64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
+
+/** Vault's encryption as a service for one named key. Plaintext never leaves this module encoded. */
+export interface Transit {
+  readonly key: string;
+  /** `vault:vN:...` */
+  encrypt(plaintext: string): Promise<string>;
+  decrypt(ciphertext: string): Promise<string>;
+  /** New ciphertexts under the newest key version; Vault never returns the plaintext. */
+  rewrap(ciphertexts: string[]): Promise<string[]>;
+  /** A fresh 256-bit data key: its plaintext (for local AES-GCM) and its Transit ciphertext. */
+  dataKey(): Promise<{ plaintext: Buffer; ciphertext: string }>;
+  /** Decrypts a wrapped data key. */
+  unwrapDataKey(ciphertext: string): Promise<Buffer>;
+  latestVersion(): Promise<number>;
+}
+
+export function createTransit(http: VaultHttp, options: { key: string; mount?: string }): Transit {
+  const mount = options.mount ?? 'transit';
+  const key = options.key;
+  return {
+    key,
+    async encrypt(plaintext) {
+      const answer = await http.write(
+        `${mount}/encrypt/${key}`,
+        { plaintext: b64(plaintext) },
+        transitEncryptSchema,
+      );
+      return answer.data.ciphertext;
+    },
+    async decrypt(ciphertext) {
+      const answer = await http.write(
+        `${mount}/decrypt/${key}`,
+        { ciphertext },
+        transitDecryptSchema,
+      );
+      return unb64(answer.data.plaintext);
+    },
+    async rewrap(ciphertexts) {
+      if (ciphertexts.length === 0) return [];
+      const answer = await http.write(
+        `${mount}/rewrap/${key}`,
+        { batch_input: ciphertexts.map((ciphertext) => ({ ciphertext })) },
+        transitBatchSchema,
+      );
+      return answer.data.batch_results.map((result, index) => {
+        if (result.ciphertext === undefined || result.error !== undefined) {
+          throw new VaultError(
+            `Transit rewrap of item ${index} failed: ${result.error ?? 'no ciphertext'}`,
+            {
+              kind: 'invalid',
+              path: `${mount}/rewrap/${key}`,
+            },
+          );
+        }
+        return result.ciphertext;
+      });
+    },
+    async dataKey() {
+      const answer = await http.write(
+        `${mount}/datakey/plaintext/${key}`,
+        { bits: 256 },
+        transitDatakeySchema,
+      );
+      return {
+        plaintext: Buffer.from(answer.data.plaintext, 'base64'),
+        ciphertext: answer.data.ciphertext,
+      };
+    },
+    async unwrapDataKey(ciphertext) {
+      const answer = await http.write(
+        `${mount}/decrypt/${key}`,
+        { ciphertext },
+        transitDecryptSchema,
+      );
+      return Buffer.from(answer.data.plaintext, 'base64');
+    },
+    async latestVersion() {
+      const answer = await http.read(`${mount}/keys/${key}`, transitKeySchema);
+      return answer.data.latest_version ?? Math.max(...Object.keys(answer.data.keys).map(Number));
+    },
+  };
+}
+
+/** Seals short personal data (an e-mail) into a string that is safe to store and publish. */
+export interface PiiSealer {
+  /** "transit", "envelope", "local-aes-gcm", "plaintext" */
+  readonly mode: string;
+  seal(plaintext: string): Promise<string>;
+  open(sealed: string): Promise<string>;
+}
+
+/** Every value is one Transit call: `vault:vN:...`. */
+export function createTransitSealer(transit: Transit): PiiSealer {
+  return {
+    mode: 'transit',
+    seal: (plaintext) => transit.encrypt(plaintext),
+    open: (sealed) => transit.decrypt(sealed),
+  };
+}
+
+export const ENVELOPE_PREFIX = 'envelope:v1:';
+
+export interface EnvelopeOptions {
+  /** How long one data key encrypts new values (default 5 min). */
+  dataKeyLifetimeMs?: number;
+  /** How many values one data key encrypts at most (default 100 000). */
+  dataKeyMaxUses?: number;
+}
+
+/**
+ * Envelope encryption: one Transit call per data key instead of one per value. The value is
+ * AES-256-GCM under a data key; the stored string carries the data key wrapped by Transit:
+ * `envelope:v1:vault:vN:<wrapped key>:<base64 iv|ciphertext|tag>`. Rewrapping touches only the
+ * wrapped key. When a new data key cannot be had (Vault down) the current one stays in use.
+ */
+export function createEnvelopeSealer(
+  transit: Transit,
+  options: EnvelopeOptions = {},
+): PiiSealer & {
+  rewrap(sealed: string[]): Promise<string[]>;
+} {
+  const lifetimeMs = options.dataKeyLifetimeMs ?? 300_000;
+  const maxUses = options.dataKeyMaxUses ?? 100_000;
+  let active: { plaintext: Buffer; ciphertext: string; bornAt: number; uses: number } | undefined;
+  let fetching: Promise<void> | undefined;
+  const unwrapped = new Map<string, Buffer>();
+
+  const refresh = () => {
+    fetching ??= transit
+      .dataKey()
+      .then((key) => {
+        active = { ...key, bornAt: Date.now(), uses: 0 };
+        unwrapped.set(key.ciphertext, key.plaintext);
+      })
+      .finally(() => {
+        fetching = undefined;
+      });
+    return fetching;
+  };
+
+  const currentKey = async () => {
+    const stale =
+      active === undefined || active.uses >= maxUses || Date.now() - active.bornAt >= lifetimeMs;
+    if (stale) {
+      if (active === undefined) await refresh();
+      else await refresh().catch(() => undefined);
+    }
+    if (active === undefined) throw new Error('no data key');
+    active.uses += 1;
+    return active;
+  };
+
+  const split = (sealed: string) => {
+    if (!sealed.startsWith(ENVELOPE_PREFIX)) throw new Error('not an envelope value');
+    const rest = sealed.slice(ENVELOPE_PREFIX.length);
+    const cut = rest.lastIndexOf(':');
+    return { wrapped: rest.slice(0, cut), payload: rest.slice(cut + 1) };
+  };
+
+  return {
+    mode: 'envelope',
+    async seal(plaintext) {
+      const key = await currentKey();
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key.plaintext, iv);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      const payload = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
+      return `${ENVELOPE_PREFIX}${key.ciphertext}:${payload}`;
+    },
+    async open(sealed) {
+      const { wrapped, payload } = split(sealed);
+      let key = unwrapped.get(wrapped);
+      if (key === undefined) {
+        key = await transit.unwrapDataKey(wrapped);
+        if (unwrapped.size > 1_000) unwrapped.clear();
+        unwrapped.set(wrapped, key);
+      }
+      const raw = Buffer.from(payload, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(raw.length - 16));
+      return Buffer.concat([
+        decipher.update(raw.subarray(12, raw.length - 16)),
+        decipher.final(),
+      ]).toString('utf8');
+    },
+    async rewrap(sealed) {
+      const parts = sealed.map(split);
+      const rewrapped = await transit.rewrap(parts.map((part) => part.wrapped));
+      return parts.map(
+        (part, index) => `${ENVELOPE_PREFIX}${rewrapped[index] ?? ''}:${part.payload}`,
+      );
+    },
+  };
+}

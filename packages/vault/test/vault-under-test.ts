@@ -1,0 +1,74 @@
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '@flowstack/observability';
+import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
+
+/** The double by default; a real Vault when VAULT_ADDR and VAULT_TOKEN are set. */
+export interface VaultUnderTest {
+  address: string;
+  rootToken: string;
+  /** Root-token call under /v1; throws on a status >= 400. */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startVaultUnderTest(): Promise<VaultUnderTest> {
+  let double: VaultDouble | undefined;
+  const external = process.env.VAULT_ADDR;
+  let address: string;
+  let rootToken: string;
+  if (external !== undefined && process.env.VAULT_TOKEN !== undefined) {
+    address = external.replace(/\/+$/, '');
+    rootToken = process.env.VAULT_TOKEN;
+  } else {
+    double = await startVaultDouble({ port: 0 });
+    address = double.url;
+    rootToken = double.rootToken;
+  }
+  return {
+    address,
+    rootToken,
+    async call(method, path, body, token = rootToken) {
+      const response = await fetch(`${address}/v1/${path}`, {
+        method,
+        headers: { 'X-Vault-Token': token, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    },
+    stop: async () => {
+      await double?.stop();
+    },
+  };
+}
+
+/** A logger whose lines a test can read (and check for secrets). */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: createLogger({ service: 'vault-test', level: 'debug', destination }), lines };
+}
+
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
