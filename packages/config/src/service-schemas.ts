@@ -65,6 +65,17 @@ export const apiConfigSchema = z.object({
     'How long a POST waits for the broker to confirm before answering 503.',
   ),
   ACCEPT_ORDERS: bool(true, 'When false, POST /v1/orders answers 503 (maintenance switch).'),
+  RATE_LIMIT_REQUESTS_PER_SECOND: z.coerce
+    .number()
+    .min(0)
+    .default(0)
+    .describe(
+      'Sustained requests per second one client IP may make to this process (token bucket in memory); 0 = off. Health and metrics are exempt.',
+    ),
+  RATE_LIMIT_BURST: positiveInt(
+    50,
+    'Requests one client IP may make at once before the per-second rate applies.',
+  ),
 });
 
 export const workerConfigSchema = z.object({
@@ -72,6 +83,10 @@ export const workerConfigSchema = z.object({
   HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
   HOST: text('0.0.0.0', 'Address the health server listens on.'),
   WORKER_PREFETCH: positiveInt(32, 'Unacknowledged messages the broker may hand this worker.'),
+  WORKER_BATCH_SIZE: positiveInt(
+    16,
+    'Orders stored per transaction (capped at WORKER_PREFETCH; keep prefetch at least twice this); 1 = one transaction per message.',
+  ),
   WORKER_MAX_ATTEMPTS: positiveInt(
     5,
     'Attempts per message (first delivery included) before it is dead-lettered.',

@@ -11,12 +11,18 @@ import { errorHandler, notFoundHandler } from './entry-points/http/error-handler
 import { openApiDocument } from './entry-points/http/openapi.js';
 import { registerOrderRoutes } from './entry-points/http/order-routes.js';
 import { registerProductRoutes } from './entry-points/http/product-routes.js';
+import { isUnlimitedPath, rateLimit } from './entry-points/http/rate-limit.js';
 import { requestContext } from './entry-points/http/request-context.js';
 
 export interface AppDeps {
   config: Pick<
     ApiConfig,
-    'HTTP_BODY_LIMIT' | 'CACHE_TTL_SECONDS' | 'PENDING_ORDER_TTL_SECONDS' | 'ACCEPT_ORDERS'
+    | 'HTTP_BODY_LIMIT'
+    | 'CACHE_TTL_SECONDS'
+    | 'PENDING_ORDER_TTL_SECONDS'
+    | 'ACCEPT_ORDERS'
+    | 'RATE_LIMIT_REQUESTS_PER_SECOND'
+    | 'RATE_LIMIT_BURST'
   >;
   db: Database;
   cache: Cache;
@@ -33,6 +39,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(helmet());
+  // Before the body parser, so a flooding client costs no parsing. Settings are read per request.
+  app.use(
+    rateLimit({
+      settings: () => ({
+        requestsPerSecond: deps.config.RATE_LIMIT_REQUESTS_PER_SECOND,
+        burst: deps.config.RATE_LIMIT_BURST,
+      }),
+      exempt: isUnlimitedPath,
+    }),
+  );
   app.use(
     express.json({ limit: deps.config.HTTP_BODY_LIMIT, strict: true, type: 'application/json' }),
   );
