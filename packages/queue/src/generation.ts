@@ -1,3 +1,4 @@
+import type { ServiceAddress } from '@flowstack/credentials';
 import type { ChannelModel } from 'amqplib';
 
 /**
@@ -8,6 +9,8 @@ export interface Generation {
   readonly id: number;
   readonly model: ChannelModel;
   readonly credentialsGeneration: number;
+  /** Where this connection went; a move opens a new generation at the new address. */
+  readonly address: ServiceAddress;
   /** Set when the connection closed, for whatever reason. */
   closed: boolean;
   /** Set while a rotation drains it; nothing new is started on it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createManualCredentialSource } from '@flowstack/credentials';
+import { createManualAddressSource, createManualCredentialSource } from '@flowstack/credentials';
 import { isAppError } from '@flowstack/errors';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -10,10 +10,12 @@ import {
   createUser,
   deleteUser,
   forceCloseConnections,
+  RABBIT,
   sleep,
   uniqueName,
   waitFor,
 } from '../test/rabbit.js';
+import { startTcpProxy } from '../test/tcp-proxy.js';
 import type { ConsumedMessage, ConsumerSpec } from './types.js';
 
 let admin: Admin;
@@ -272,5 +274,44 @@ describe('queue connection', () => {
     await t.connection.createPublisher({ exchange }).publish('order.x', {}, { messageId: 'still' });
     await waitFor(() => received.includes('still'), 'a message on the old connection');
     expect(t.logLines.join('\n')).not.toContain(secret);
+  });
+
+  it('when the broker moves, then a connection to the new address takes over and in-flight messages still ack', async () => {
+    const { queue, exchange, connectionName } = names('move');
+    const proxy = await startTcpProxy(RABBIT);
+    onTestFinished(() => proxy.close());
+    const address = createManualAddressSource(RABBIT);
+    const t = connect({ connectionName, address });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const received: string[] = [];
+    await t.connection.consume(
+      specFor(queue, exchange, async (message) => {
+        received.push(message.messageId);
+        if (message.messageId === 'in-flight') await gate;
+      }),
+    );
+    const publisher = t.connection.createPublisher({ exchange });
+    await publisher.publish('order.created', {}, { messageId: 'in-flight' });
+    await waitFor(() => received.includes('in-flight'), 'the in-flight message');
+    expect(proxy.connections()).toBe(0);
+
+    const moving = address.move({ host: RABBIT.host, port: proxy.port });
+    await waitFor(() => proxy.connections() > 0, 'a connection through the new address');
+    await publisher.publish('order.created', {}, { messageId: 'during' });
+    await waitFor(() => received.includes('during'), 'a message on the new connection');
+    release();
+    await moving;
+
+    expect(await counterValue(t.metrics, 'flowstack_queue_acked_total', { queue })).toBe(2);
+    await waitFor(
+      async () => (await connectionsNamed(connectionName)).length === 1,
+      'the old connection to be gone',
+    );
+    expect(received.filter((id) => id === 'in-flight')).toHaveLength(1);
+    expect(t.logLines.join('\n')).toContain('RabbitMQ moved');
   });
 });

@@ -1,5 +1,5 @@
 import amqp from 'amqplib';
-import type { Credentials } from '@flowstack/credentials';
+import { sameAddress, type Credentials, type ServiceAddress } from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 import { backoffDelay, createWaker } from './backoff.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
@@ -49,6 +49,8 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   private rotation: Promise<void> = Promise.resolve();
   private latestRotation = 0;
   private unsubscribe: () => void = () => undefined;
+  private unsubscribeMove: () => void = () => undefined;
+  private address: ServiceAddress;
   private readonly waker = createWaker();
   private readonly waiters = new Set<ConnectedWaiter>();
   private readonly publishers = new Set<ConfirmPublisher>();
@@ -57,6 +59,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   constructor(private readonly options: QueueConnectionOptions) {
     this.logger = options.logger.child({ component: 'queue' });
     this.metrics = options.metrics;
+    this.address = options.address?.current() ?? { host: options.host, port: options.port };
   }
 
   get connected(): boolean {
@@ -65,6 +68,12 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
 
   start(): void {
     this.unsubscribe = this.options.credentials.onRotate((next) => this.rotate(next));
+    const source = this.options.address;
+    if (source !== undefined) {
+      this.unsubscribeMove = source.onMove((next) => this.move(next));
+      // A move between the constructor and subscribing is caught up here.
+      void this.move(source.current());
+    }
     this.ensureConnecting();
   }
 
@@ -135,6 +144,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   private async shutdown(): Promise<void> {
     this.closing = true;
     this.unsubscribe();
+    this.unsubscribeMove();
     this.waker.wake();
     for (const waiter of [...this.waiters]) {
       waiter.reject(queueUnavailable('the queue connection is closed'));
@@ -152,7 +162,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   }
 
   private unavailable(waitedMs?: number): Error {
-    const where = `RabbitMQ at ${this.options.host}:${this.options.port}`;
+    const where = `RabbitMQ at ${this.address.host}:${this.address.port}`;
     const waited =
       waitedMs === undefined ? 'is not connected' : `not reachable within ${waitedMs} ms`;
     const last = this.lastError === undefined ? '' : ` (${this.lastError})`;
@@ -200,8 +210,8 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     const model = await amqp.connect(
       {
         protocol: 'amqp',
-        hostname: this.options.host,
-        port: this.options.port,
+        hostname: this.address.host,
+        port: this.address.port,
         vhost: this.options.vhost,
         username: credentials.username,
         password: credentials.password,
@@ -219,6 +229,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
       id: this.nextGenerationId++,
       model,
       credentialsGeneration: credentials.generation,
+      address: this.address,
       closed: false,
       retiring: false,
     };
@@ -264,6 +275,23 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     this.ensureConnecting();
   }
 
+  /**
+   * Like a rotation with the same credentials: a connection to the new address takes over, the
+   * old one drains (in-flight messages ack on their channel) and closes.
+   */
+  private move(next: ServiceAddress): Promise<void> {
+    if (this.closing || sameAddress(next, this.address)) return Promise.resolve();
+    const from = this.address;
+    this.address = { host: next.host, port: next.port };
+    this.logger.info({ from, to: this.address }, 'RabbitMQ moved; reconnecting to the new address');
+    const run = this.rotation.then(async () => {
+      if (!sameAddress(next, this.address)) return;
+      await this.switchTo(await this.options.credentials.current(), true);
+    });
+    this.rotation = run.catch(() => undefined);
+    return run;
+  }
+
   private rotate(next: Credentials): Promise<void> {
     this.latestRotation = Math.max(this.latestRotation, next.generation);
     const run = this.rotation.then(() => this.switchTo(next));
@@ -275,8 +303,11 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
    * Opens a connection as the new user, moves publishers and consumers onto it, then drains the
    * old consumers (their in-flight messages ack on the old channel) and closes the old connection.
    */
-  private async switchTo(next: Credentials): Promise<void> {
-    const superseded = (): boolean => next.generation < this.latestRotation;
+  private async switchTo(next: Credentials, moved = false): Promise<void> {
+    // A move is done once the current connection is at the newest address.
+    const superseded = (): boolean =>
+      next.generation < this.latestRotation ||
+      (moved && this.current !== undefined && sameAddress(this.current.address, this.address));
     if (this.closing || superseded()) return;
     const old = this.current;
     if (old === undefined) {

@@ -1,4 +1,4 @@
-import type { CredentialSource } from '@flowstack/credentials';
+import type { AddressSource, CredentialSource } from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 
 export interface QueueConnectionOptions {
@@ -6,6 +6,11 @@ export interface QueueConnectionOptions {
   port: number;
   vhost: string;
   credentials: CredentialSource;
+  /**
+   * Set when the broker can move (discovered through Consul): its current address wins over
+   * host/port; on a move a connection to the new address takes over and the old one drains.
+   */
+  address?: AddressSource;
   logger: Logger;
   metrics: QueueMetrics;
   /** AMQP heartbeat; a dead peer is noticed after about two of these. Default 15. */
