@@ -1,6 +1,7 @@
 export { getProduct, listProducts, type CatalogDeps, type ProductPage } from './domain/catalog.js';
 export { placeOrder, type PlaceOrderDeps, type PlacedOrder } from './domain/place-order.js';
 export { storeOrder, type StoreOrderDeps } from './domain/store-order.js';
+export { storeOrders, type StoredBatch } from './domain/store-orders.js';
 export { getOrder, type GetOrderDeps } from './domain/get-order.js';
 export { orderIdFor, fingerprintOf } from './domain/order-id.js';
 export { cacheKeys, ORDER_CREATED } from './domain/cache-keys.js';

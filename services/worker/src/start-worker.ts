@@ -54,6 +54,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
           exchange: config.ORDERS_EXCHANGE,
           queue: config.ORDERS_QUEUE,
           prefetch: config.WORKER_PREFETCH,
+          batchSize: config.WORKER_BATCH_SIZE,
           maxAttempts: config.WORKER_MAX_ATTEMPTS,
           retryDelaysMs: config.WORKER_RETRY_DELAYS_MS,
         },

@@ -15,7 +15,7 @@ export interface NewOrder {
  * already stored: that is a redelivery or a retry, not a new order.
  */
 export async function insertOrderOnce(tx: Queryable, order: NewOrder): Promise<boolean> {
-  const total = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+  const total = totalOf(order);
   const inserted = await tx.query(
     `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
@@ -41,6 +41,56 @@ export async function insertOrderOnce(tx: Queryable, order: NewOrder): Promise<b
     ],
   );
   return true;
+}
+
+/**
+ * Inserts many orders and their items in one round trip each; ids already stored are skipped
+ * (ON CONFLICT DO NOTHING). Returns the stored_at of every order inserted by this call. Sort the
+ * orders by id so concurrent batches take their row locks in the same order (no deadlock).
+ */
+export async function insertOrdersOnce(
+  tx: Queryable,
+  orders: readonly NewOrder[],
+): Promise<Map<string, Date>> {
+  if (orders.length === 0) return new Map();
+  const inserted = await tx.query<{ id: string; stored_at: Date }>(
+    `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id, stored_at`,
+    [
+      orders.map((order) => order.id),
+      orders.map((order) => order.requestFingerprint),
+      orders.map((order) => order.customerEmail),
+      orders.map(totalOf),
+      orders.map((order) => order.currency),
+      orders.map((order) => order.acceptedAt),
+    ],
+  );
+  const storedAt = new Map(inserted.rows.map((row) => [row.id, row.stored_at]));
+  const lines = orders
+    .filter((order) => storedAt.has(order.id))
+    .flatMap((order) =>
+      order.items.map((item, index) => ({ orderId: order.id, line: index + 1, item })),
+    );
+  if (lines.length > 0) {
+    await tx.query(
+      `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price_cents)
+       SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::int[], $5::int[])`,
+      [
+        lines.map((line) => line.orderId),
+        lines.map((line) => line.line),
+        lines.map((line) => line.item.productId),
+        lines.map((line) => line.item.quantity),
+        lines.map((line) => line.item.unitPriceCents),
+      ],
+    );
+  }
+  return storedAt;
+}
+
+function totalOf(order: NewOrder): number {
+  return order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
 }
 
 interface OrderRow {

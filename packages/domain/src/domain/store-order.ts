@@ -1,12 +1,12 @@
 import type { Cache } from '@flowstack/cache';
 import type { Database } from '@flowstack/db';
-import { AppError } from '@flowstack/errors';
 import type { Logger } from '@flowstack/observability';
 import { findProducts } from '../data-access/product-repository.js';
 import { findStoredOrder, insertOrderOnce } from '../data-access/order-repository.js';
 import { cacheKeys } from './cache-keys.js';
 import { orderCreatedMessageSchema, parseOrThrow } from './order-schemas.js';
 import { toPublicOrder } from './get-order.js';
+import { priceOrder } from './price-order.js';
 
 export interface StoreOrderDeps {
   db: Database;
@@ -30,33 +30,7 @@ export async function storeOrder(
       tx,
       message.items.map((item) => item.productId),
     );
-    const items = message.items.map((item, index) => {
-      const product = catalog.get(item.productId);
-      if (product === undefined) {
-        throw AppError.validation('The order names a product that does not exist.', [
-          { path: `items/${index}/productId`, message: `unknown product ${item.productId}` },
-        ]);
-      }
-      return { ...item, unitPriceCents: product.priceCents, currency: product.currency };
-    });
-    const currencies = new Set(items.map((item) => item.currency));
-    if (currencies.size !== 1) {
-      throw AppError.validation('The order mixes currencies.', [
-        { path: 'items', message: [...currencies].join(',') },
-      ]);
-    }
-    return insertOrderOnce(tx, {
-      id: message.orderId,
-      requestFingerprint: message.requestFingerprint,
-      customerEmail: message.customerEmail,
-      currency: items[0]!.currency,
-      acceptedAt: message.acceptedAt,
-      items: items.map(({ productId, quantity, unitPriceCents }) => ({
-        productId,
-        quantity,
-        unitPriceCents,
-      })),
-    });
+    return insertOrderOnce(tx, priceOrder(message, catalog));
   });
 
   await refreshCache(deps, message.orderId);

@@ -1,10 +1,12 @@
-import { ORDER_CREATED, storeOrder, type StoreOrderDeps } from '@flowstack/domain';
+import { ORDER_CREATED, storeOrder, storeOrders, type StoreOrderDeps } from '@flowstack/domain';
 import type { Consumer, QueueConnection } from '@flowstack/queue';
 
 export interface OrderConsumerOptions {
   exchange: string;
   queue: string;
   prefetch: number;
+  /** Orders per transaction; 1 turns batching off. */
+  batchSize: number;
   maxAttempts: number;
   retryDelaysMs: number[];
 }
@@ -12,7 +14,9 @@ export interface OrderConsumerOptions {
 /**
  * Stores each `order.created` exactly once. The ack follows the commit; a 4xx AppError (invalid
  * message, unknown product) is poison and goes straight to the dead-letter queue; anything else
- * (PostgreSQL down, a deadlock) is retried with backoff.
+ * (PostgreSQL down, a deadlock) is retried with backoff. Deliveries that arrive together are
+ * stored in one transaction per batch; a batch that fails is stored message by message, so only
+ * the poison is dead-lettered.
  */
 export function consumeOrderCreated(
   connection: QueueConnection,
@@ -29,5 +33,17 @@ export function consumeOrderCreated(
     handle: async (message) => {
       await storeOrder(deps, message.body);
     },
+    batch:
+      options.batchSize > 1
+        ? {
+            maxMessages: Math.min(options.batchSize, options.prefetch),
+            handle: async (messages) => {
+              await storeOrders(
+                deps,
+                messages.map((message) => message.body),
+              );
+            },
+          }
+        : undefined,
   });
 }

@@ -15,6 +15,8 @@ export interface WorkerUnderTest {
   db: Database;
   /** Publishes a raw message to the worker's exchange, as the api (or anyone) would. */
   publish(body: unknown, messageId?: string): Promise<void>;
+  /** Publishes all of them back to back, then waits for the confirms: they arrive together. */
+  publishAll(messages: { body: unknown; messageId: string }[]): Promise<void>;
   /** Messages in the dead-letter queue, taken off it. */
   drainDeadLetters(): Promise<{ body: string; headers: Record<string, unknown> }[]>;
   close(): Promise<void>;
@@ -61,6 +63,16 @@ export async function startWorkerUnderTest(
         persistent: true,
         contentType: 'application/json',
       });
+      await channel.waitForConfirms();
+    },
+    async publishAll(messages) {
+      for (const { body, messageId } of messages) {
+        channel.publish(exchange, ORDER_CREATED, Buffer.from(JSON.stringify(body)), {
+          messageId,
+          persistent: true,
+          contentType: 'application/json',
+        });
+      }
       await channel.waitForConfirms();
     },
     async drainDeadLetters() {

@@ -1,0 +1,5 @@
+import { prepareTestDatabase } from '../src/testing/test-environment.js';
+
+export default async function setup(): Promise<void> {
+  await prepareTestDatabase();
+}
