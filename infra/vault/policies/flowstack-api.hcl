@@ -1,0 +1,63 @@
+# flowstack-api: generated from packages/vault/src/paths.ts; do not edit by hand.
+# Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js
+# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).
+
+# dynamic PostgreSQL user (read-only)
+path "database/creds/api-readonly" {
+  capabilities = ["read"]
+}
+
+# dynamic Redis ACL user limited to flowstack:* keys
+path "database/creds/api-cache" {
+  capabilities = ["read"]
+}
+
+# dynamic RabbitMQ user that may only publish to the orders exchange
+path "rabbitmq/creds/api-publisher" {
+  capabilities = ["read"]
+}
+
+# its configuration in KV v2
+path "kv/data/flowstack/api/config" {
+  capabilities = ["read"]
+}
+
+# encrypt the customer's e-mail before it leaves the API
+path "transit/encrypt/orders-pii" {
+  capabilities = ["update"]
+}
+
+# decrypt the e-mail of an order it serves
+path "transit/decrypt/orders-pii" {
+  capabilities = ["update"]
+}
+
+# envelope mode: a data key to encrypt locally on the hot path
+path "transit/datakey/plaintext/orders-pii" {
+  capabilities = ["update"]
+}
+
+# issue its TLS certificate (*.service.consul)
+path "pki_int/issue/service-consul" {
+  capabilities = ["update"]
+}
+
+# renew its dynamic-secret leases at 2/3 of their TTL
+path "sys/leases/renew" {
+  capabilities = ["update"]
+}
+
+# revoke its leases on shutdown and after a rotation
+path "sys/leases/revoke" {
+  capabilities = ["update"]
+}
+
+# renew its own token
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+
+# read its token TTL
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,43 @@
+# flowstack-worker: generated from packages/vault/src/paths.ts; do not edit by hand.
+# Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js
+# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).
+
+# dynamic PostgreSQL user (read-write)
+path "database/creds/worker-readwrite" {
+  capabilities = ["read"]
+}
+
+# dynamic Redis ACL user limited to flowstack:* keys
+path "database/creds/worker-cache" {
+  capabilities = ["read"]
+}
+
+# dynamic RabbitMQ user that consumes the orders queue and moves retries/dead letters
+path "rabbitmq/creds/worker-consumer" {
+  capabilities = ["read"]
+}
+
+# its configuration in KV v2
+path "kv/data/flowstack/worker/config" {
+  capabilities = ["read"]
+}
+
+# renew its dynamic-secret leases at 2/3 of their TTL
+path "sys/leases/renew" {
+  capabilities = ["update"]
+}
+
+# revoke its leases on shutdown and after a rotation
+path "sys/leases/revoke" {
+  capabilities = ["update"]
+}
+
+# renew its own token
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+
+# read its token TTL
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,127 @@
+import { BootstrapError } from './bootstrap-error.js';
+
+/** A PostgreSQL server Vault issues users for; the URL carries the admin user Vault connects as. */
+export interface PostgresTarget {
+  /** postgresql://admin:password@host:port/database[?sslmode=...] */
+  url: string;
+}
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  /** An ACL user allowed to run ACL SETUSER/DELUSER. */
+  username: string;
+  password: string;
+}
+
+export interface RabbitmqTarget {
+  /** Management API base URL without credentials, e.g. http://rabbitmq.service.consul:15672. */
+  managementUrl: string;
+  /** A user with the administrator tag. */
+  username: string;
+  password: string;
+}
+
+/** How Vault checks Nomad's workload identity tokens: Nomad's JWKS URL or fixed public keys. */
+export type JwtKeys = { jwksUrl: string } | { publicKeys: string[] };
+
+export interface BootstrapOptions {
+  address: string;
+  token: string;
+  postgres?: PostgresTarget;
+  redis?: RedisTarget;
+  rabbitmq?: RabbitmqTarget;
+  jwt?: JwtKeys;
+  /** Lease TTL of dynamic credentials (database and RabbitMQ), default "1h". */
+  credentialTtl: string;
+  /** Max TTL of dynamic credentials, default "24h". */
+  credentialMaxTtl: string;
+  /** Where the file audit device writes (a path on the Vault server, or "stdout"). */
+  auditFilePath: string;
+  /** RabbitMQ virtual host, exchange and queue the roles are limited to. */
+  rabbitmqVhost: string;
+  ordersExchange: string;
+  ordersQueue: string;
+  /** Prefix of every Redis key the services use (the ACL allows `~<prefix>*`). */
+  redisKeyPrefix: string;
+}
+
+export const DEFAULTS = {
+  credentialTtl: '1h',
+  credentialMaxTtl: '24h',
+  auditFilePath: '/var/log/vault/audit.log',
+  rabbitmqVhost: '/',
+  ordersExchange: 'flowstack.orders',
+  ordersQueue: 'flowstack.orders.store',
+  redisKeyPrefix: 'flowstack:',
+} as const;
+
+function parseUrl(text: string, what: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new BootstrapError(`${what} is not a URL`);
+  }
+}
+
+/** redis://user:password@host:port */
+export function parseRedisUrl(text: string): RedisTarget {
+  const url = parseUrl(text, '--redis');
+  if (url.protocol !== 'redis:') throw new BootstrapError('--redis must be a redis:// URL');
+  if (url.username === '' || url.password === '') {
+    throw new BootstrapError(
+      '--redis needs redis://<user>:<password>@host:port (Vault needs both; a nopass user accepts any password)',
+    );
+  }
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+}
+
+/** http(s)://user:password@host:15672 */
+export function parseRabbitmqUrl(text: string): RabbitmqTarget {
+  const url = parseUrl(text, '--rabbitmq-management-url');
+  if (url.username === '' || url.password === '') {
+    throw new BootstrapError(
+      '--rabbitmq-management-url needs http://<admin>:<password>@host:15672 (the management API)',
+    );
+  }
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  return { managementUrl: url.toString().replace(/\/+$/, ''), username, password };
+}
+
+/** postgresql://admin:password@host:port/database */
+export function parsePostgresUrl(text: string): PostgresTarget {
+  const url = parseUrl(text, '--postgres-url');
+  if (!/^postgres(ql)?:$/.test(url.protocol) || url.username === '' || url.password === '') {
+    throw new BootstrapError(
+      '--postgres-url needs postgresql://<admin>:<password>@host:port/<database>',
+    );
+  }
+  if (url.pathname.replace(/^\//, '') === '') {
+    throw new BootstrapError('--postgres-url must name the database');
+  }
+  return { url: text };
+}
+
+/** The connection URL Vault keeps: credentials replaced by its templates. */
+export function templatedPostgresUrl(target: PostgresTarget): {
+  connectionUrl: string;
+  username: string;
+  password: string;
+  database: string;
+} {
+  const url = new URL(target.url);
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const query = url.search === '' ? '?sslmode=disable' : url.search;
+  const connectionUrl = `postgresql://{{username}}:{{password}}@${url.host}/${encodeURIComponent(database)}${query}`;
+  return { connectionUrl, username, password, database };
+}

@@ -1,0 +1,267 @@
+import { SERVICE_VAULT_NAMES, VAULT_NAMES, type VaultService } from '@flowstack/vault/paths';
+import type { BootstrapOptions } from './bootstrap-options.js';
+import type { DesiredSettings, FieldRule } from './settings-compare.js';
+
+/**
+ * What each Vault object should hold, as pure data built from the options: the bootstrap writes
+ * these bodies and compares them with what Vault reports.
+ */
+
+/** PostgreSQL group roles: objects belong to them, never to a short-lived user. */
+export const POSTGRES_GROUPS = {
+  api: 'flowstack_readonly',
+  worker: 'flowstack_readwrite',
+} as const satisfies Record<VaultService, string>;
+
+const duration: FieldRule = { kind: 'duration' };
+const set: FieldRule = { kind: 'set' };
+const list: FieldRule = { kind: 'list' };
+const json: FieldRule = { kind: 'json' };
+
+/** Nomad's task claims copied into the entity alias metadata (templated policies use them). */
+const CLAIM_MAPPINGS = {
+  nomad_namespace: 'nomad_namespace',
+  nomad_job_id: 'nomad_job_id',
+  nomad_task: 'nomad_task',
+};
+
+function claimsAsLists(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]]),
+  );
+}
+
+const JWT_ROLE_RULES: Record<string, FieldRule> = {
+  bound_audiences: set,
+  token_policies: set,
+  token_period: duration,
+  token_explicit_max_ttl: duration,
+  claim_mappings: json,
+  // Vault may report a single bound value as a one-element list.
+  bound_claims: { kind: 'json', normalize: claimsAsLists },
+  // A role with token_type "default" issues service tokens unless the mount says otherwise.
+  token_type: { kind: 'value', equivalents: ['default'] },
+};
+
+/** The role `nomad setup vault` writes (command/asset/vault-wi-default-role.json), bound to `consumer`. */
+export function nomadWorkloadsRole(): DesiredSettings {
+  return {
+    values: {
+      role_type: 'jwt',
+      bound_audiences: [VAULT_NAMES.jwtAudience],
+      user_claim: '/nomad_job_id',
+      user_claim_json_pointer: true,
+      claim_mappings: CLAIM_MAPPINGS,
+      token_type: 'service',
+      token_period: '30m',
+      // 0 so that Nomad can renew the periodic token for as long as the task runs.
+      token_explicit_max_ttl: 0,
+      token_policies: ['consumer'],
+    },
+    rules: JWT_ROLE_RULES,
+  };
+}
+
+/** A service's role: the same shape, pinned to its Nomad job id, with only its own policy. */
+export function serviceJwtRole(service: VaultService): DesiredSettings {
+  const names = SERVICE_VAULT_NAMES[service];
+  const base = nomadWorkloadsRole();
+  return {
+    values: {
+      ...base.values,
+      bound_claims: { nomad_job_id: names.nomadJobId },
+      token_policies: [names.policy],
+      // The registry lists renew-self and lookup-self, so the service needs nothing from `default`.
+      token_no_default_policy: true,
+    },
+    rules: JWT_ROLE_RULES,
+  };
+}
+
+export function jwtConfig(keys: NonNullable<BootstrapOptions['jwt']>): DesiredSettings {
+  return {
+    values: {
+      ...('jwksUrl' in keys
+        ? { jwks_url: keys.jwksUrl }
+        : { jwt_validation_pubkeys: keys.publicKeys }),
+      jwt_supported_algs: ['EdDSA', 'RS256'],
+      default_role: VAULT_NAMES.defaultJwtRole,
+    },
+    rules: {
+      jwt_validation_pubkeys: { kind: 'list' },
+      // An empty list means "every algorithm" and is what servers that ignore the field report.
+      jwt_supported_algs: { kind: 'set', unreported: (v) => Array.isArray(v) && v.length === 0 },
+    },
+  };
+}
+
+export function postgresConnection(connection: {
+  connectionUrl: string;
+  username: string;
+  password: string;
+}): DesiredSettings {
+  return {
+    values: {
+      plugin_name: 'postgresql-database-plugin',
+      connection_url: connection.connectionUrl,
+      username: connection.username,
+      password: connection.password,
+      password_authentication: 'scram-sha-256',
+      allowed_roles: [
+        SERVICE_VAULT_NAMES.api.postgresRole,
+        SERVICE_VAULT_NAMES.worker.postgresRole,
+      ],
+      verify_connection: true,
+    },
+    rules: { allowed_roles: set },
+    writeOnly: ['password', 'verify_connection'],
+  };
+}
+
+export function postgresRole(service: VaultService, options: BootstrapOptions): DesiredSettings {
+  const group = POSTGRES_GROUPS[service];
+  const creation = [
+    `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE "${group}";`,
+  ];
+  // Whatever the worker creates (it writes) is owned by the group from the first statement on.
+  if (service === 'worker') creation.push(`ALTER ROLE "{{name}}" SET role = '${group}';`);
+  return {
+    values: {
+      db_name: VAULT_NAMES.postgresConnection,
+      creation_statements: creation,
+      revocation_statements: [
+        `REVOKE "${group}" FROM "{{name}}";`,
+        'DROP ROLE IF EXISTS "{{name}}";',
+      ],
+      default_ttl: options.credentialTtl,
+      max_ttl: options.credentialMaxTtl,
+    },
+    rules: {
+      creation_statements: list,
+      revocation_statements: list,
+      default_ttl: duration,
+      max_ttl: duration,
+    },
+  };
+}
+
+export function redisConnection(redis: NonNullable<BootstrapOptions['redis']>): DesiredSettings {
+  return {
+    values: {
+      plugin_name: 'redis-database-plugin',
+      host: redis.host,
+      port: redis.port,
+      username: redis.username,
+      password: redis.password,
+      tls: false,
+      allowed_roles: [SERVICE_VAULT_NAMES.api.redisRole, SERVICE_VAULT_NAMES.worker.redisRole],
+      verify_connection: true,
+    },
+    rules: { allowed_roles: set },
+    writeOnly: ['password', 'verify_connection'],
+  };
+}
+
+/**
+ * Redis ACL rules of a service's dynamic user: its key prefix and the commands @flowstack/cache
+ * sends (GET, SET with EX/NX, DEL, PING; ioredis adds CLIENT SETNAME and the INFO ready check).
+ */
+export function redisAclRules(options: BootstrapOptions): string[] {
+  return [
+    `~${options.redisKeyPrefix}*`,
+    '+get',
+    '+set',
+    '+del',
+    '+ping',
+    '+info',
+    '+client|setname',
+  ];
+}
+
+export function redisRole(options: BootstrapOptions): DesiredSettings {
+  return {
+    values: {
+      db_name: VAULT_NAMES.redisConnection,
+      creation_statements: [JSON.stringify(redisAclRules(options))],
+      default_ttl: options.credentialTtl,
+      max_ttl: options.credentialMaxTtl,
+    },
+    rules: { creation_statements: list, default_ttl: duration, max_ttl: duration },
+  };
+}
+
+export function rabbitmqConnection(
+  rabbitmq: NonNullable<BootstrapOptions['rabbitmq']>,
+): DesiredSettings {
+  return {
+    values: {
+      connection_uri: rabbitmq.managementUrl,
+      username: rabbitmq.username,
+      password: rabbitmq.password,
+      verify_connection: true,
+    },
+    writeOnly: ['password', 'verify_connection'],
+  };
+}
+
+export function rabbitmqLease(options: BootstrapOptions): DesiredSettings {
+  return {
+    values: { ttl: options.credentialTtl, max_ttl: options.credentialMaxTtl },
+    rules: { ttl: duration, max_ttl: duration },
+  };
+}
+
+const quote = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** RabbitMQ permission regexes per service (configure / write / read, as RabbitMQ checks them). */
+export function rabbitmqPermissions(
+  service: VaultService,
+  options: BootstrapOptions,
+): { configure: string; write: string; read: string } {
+  const exchange = quote(options.ordersExchange);
+  const queue = quote(options.ordersQueue);
+  if (service === 'api') {
+    // Declares (assertExchange) and publishes to the orders exchange; reads nothing.
+    return { configure: `^${exchange}$`, write: `^${exchange}$`, read: '' };
+  }
+  return {
+    // The consumer declares the exchange, its queue, <queue>.dead and <queue>.retry.<ms>.
+    configure: `^(${exchange}|${queue}|${queue}\\.dead|${queue}\\.retry\\.[0-9]+)$`,
+    // Binding its queue needs write on it; retry and dead-letter copies go through the default
+    // exchange (amq.default), which the retry queues also name as their dead-letter exchange.
+    write: `^(amq\\.default|${queue})$`,
+    // Consuming and binding need read on the queue and the exchange; declaring a queue with a
+    // dead-letter exchange needs read on that queue.
+    read: `^(${exchange}|${queue}|${queue}\\.retry\\.[0-9]+)$`,
+  };
+}
+
+export function rabbitmqRole(service: VaultService, options: BootstrapOptions): DesiredSettings {
+  return {
+    values: {
+      tags: '',
+      vhosts: JSON.stringify({ [options.rabbitmqVhost]: rabbitmqPermissions(service, options) }),
+    },
+    rules: { vhosts: json },
+  };
+}
+
+export function pkiRole(): DesiredSettings {
+  return {
+    values: {
+      allowed_domains: ['service.consul'],
+      allow_subdomains: true,
+      allow_bare_domains: false,
+      allow_localhost: true,
+      allow_ip_sans: true,
+      server_flag: true,
+      client_flag: true,
+      key_type: 'ec',
+      key_bits: 256,
+      ttl: '72h',
+      max_ttl: '720h',
+    },
+    rules: { allowed_domains: set, ttl: duration, max_ttl: duration },
+  };
+}

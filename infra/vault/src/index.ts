@@ -1,0 +1,27 @@
+export {
+  bootstrapVault,
+  type BootstrapReport,
+  type StepOutcome,
+  type StepResult,
+} from './bootstrap.js';
+export { BootstrapError } from './bootstrap-error.js';
+export {
+  DEFAULTS,
+  parsePostgresUrl,
+  parseRabbitmqUrl,
+  parseRedisUrl,
+  type BootstrapOptions,
+  type JwtKeys,
+  type PostgresTarget,
+  type RabbitmqTarget,
+  type RedisTarget,
+} from './bootstrap-options.js';
+export { parseCliArgs } from './cli-args.js';
+export { POSTGRES_GROUPS, rabbitmqPermissions, redisAclRules } from './engine-settings.js';
+export {
+  loadPolicies,
+  POLICIES_DIR,
+  POLICY_NAMES,
+  renderServicePolicy,
+  SEED_POLICIES,
+} from './service-policies.js';

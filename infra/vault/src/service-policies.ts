@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import {
+  pathsFor,
+  SERVICE_VAULT_NAMES,
+  VAULT_SERVICES,
+  type VaultService,
+} from '@flowstack/vault/paths';
+
+/** The seed's three policies, written by hand in policies/<name>.hcl. */
+export const SEED_POLICIES = ['admin', 'producer', 'consumer'] as const;
+
+/** Every policy the bootstrap writes, in order. */
+export const POLICY_NAMES: readonly string[] = [
+  ...SEED_POLICIES,
+  ...VAULT_SERVICES.map((service) => SERVICE_VAULT_NAMES[service].policy),
+];
+
+/** infra/vault/policies, from src/ and from dist/ alike. */
+export const POLICIES_DIR = new URL('../policies/', import.meta.url);
+
+/**
+ * The service's policy as HCL, generated from the path registry: one exact path per block, no
+ * globs, the capabilities the registry lists. policies/flowstack-<service>.hcl holds this text.
+ */
+export function renderServicePolicy(service: VaultService): string {
+  const name = SERVICE_VAULT_NAMES[service].policy;
+  const header = [
+    `# ${name}: generated from packages/vault/src/paths.ts; do not edit by hand.`,
+    '# Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js',
+    '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).',
+  ];
+  const blocks = pathsFor(service).map((grant) => {
+    const capabilities = grant.capabilities.map((c) => `"${c}"`).join(', ');
+    return `# ${grant.purpose}\npath "${grant.path}" {\n  capabilities = [${capabilities}]\n}`;
+  });
+  return `${header.join('\n')}\n\n${blocks.join('\n\n')}\n`;
+}
+
+/** Reads the policy files the bootstrap writes: name -> HCL text. */
+export async function loadPolicies(dir: URL = POLICIES_DIR): Promise<ReadonlyMap<string, string>> {
+  const entries = await Promise.all(
+    POLICY_NAMES.map(
+      async (name) => [name, await readFile(new URL(`${name}.hcl`, dir), 'utf8')] as const,
+    ),
+  );
+  return new Map(entries);
+}
