@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiTlsKeys, vaultCredsKeys, vaultKeys } from './vault-keys.js';
 import { bool, logLevel, msList, optionalSecret, port, positiveInt, text } from './fields.js';
 
 /** Keys every flowstack process shares: logging, shutdown, and the three data services. */
@@ -40,12 +41,15 @@ const common = {
   RABBITMQ_PASSWORD: optionalSecret('RabbitMQ password (static credentials).'),
   ORDERS_EXCHANGE: text('flowstack.orders', 'Topic exchange that order events are published to.'),
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
+  ...vaultKeys,
 };
 
 export const commonConfigSchema = z.object(common);
 
 export const apiConfigSchema = z.object({
   ...common,
+  ...vaultCredsKeys({ postgres: 'api-readonly', redis: 'api-cache', rabbitmq: 'api-publisher' }),
+  ...apiTlsKeys,
   PORT: port(3000, 'HTTP port of the API (0 = any free port).'),
   HOST: text('0.0.0.0', 'Address the API listens on.'),
   HTTP_BODY_LIMIT: text('16kb', 'Largest JSON body accepted; larger bodies get 413.'),
@@ -80,6 +84,11 @@ export const apiConfigSchema = z.object({
 
 export const workerConfigSchema = z.object({
   ...common,
+  ...vaultCredsKeys({
+    postgres: 'worker-readwrite',
+    redis: 'worker-cache',
+    rabbitmq: 'worker-consumer',
+  }),
   HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
   HOST: text('0.0.0.0', 'Address the health server listens on.'),
   WORKER_PREFETCH: positiveInt(32, 'Unacknowledged messages the broker may hand this worker.'),

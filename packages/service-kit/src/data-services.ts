@@ -1,21 +1,30 @@
 import { createCache, type Cache } from '@flowstack/cache';
-import type { CommonConfig } from '@flowstack/config';
-import { createStaticCredentialSource } from '@flowstack/credentials';
 import { createDatabase, type Database } from '@flowstack/db';
 import { AppError } from '@flowstack/errors';
 import type { Lifecycle } from '@flowstack/lifecycle';
 import type { Logger, Metrics } from '@flowstack/observability';
 import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
+import type { PiiSealer, VaultClient } from '@flowstack/vault';
+import {
+  choosePiiSealer,
+  openCredentialSources,
+  openVault,
+  type DataServicesConfig,
+} from './vault-services.js';
 
 export interface DataServices {
   db: Database;
   cache: Cache;
   queue: QueueConnection;
+  /** Present when VAULT_AUTH_METHOD is not `none`. */
+  vault: VaultClient | undefined;
+  /** Seals the customer's e-mail (Transit with Vault; local key or marked plaintext without). */
+  pii: PiiSealer;
 }
 
 export interface OpenDataServicesOptions {
   service: string;
-  config: CommonConfig;
+  config: DataServicesConfig;
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
@@ -24,23 +33,23 @@ export interface OpenDataServicesOptions {
 }
 
 /**
- * Opens PostgreSQL, Redis and RabbitMQ in that order, each as a lifecycle step (so they close in
+ * Logs in to Vault when configured (then every credential is a Vault lease), and opens
+ * PostgreSQL, Redis and RabbitMQ in that order, each as a lifecycle step (so they close in
  * reverse), and registers their readiness checks. PostgreSQL and RabbitMQ must answer at startup;
  * Redis may be down: reads fall back to PostgreSQL, so it is reported but not critical.
  */
 export async function openDataServices(options: OpenDataServicesOptions): Promise<DataServices> {
   const { config, logger, lifecycle, service } = options;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
+  const vault = await openVault({ ...options, startupTimeoutMs });
+  const sources = await openCredentialSources(config, vault);
 
   const db = await lifecycle.step('postgres', async () => {
     const database = await createDatabase({
       host: config.POSTGRES_HOST,
       port: config.POSTGRES_PORT,
       database: config.POSTGRES_DB,
-      credentials: createStaticCredentialSource({
-        username: config.POSTGRES_USER,
-        password: config.POSTGRES_PASSWORD,
-      }),
+      credentials: sources.postgres,
       poolMax: config.POSTGRES_POOL_MAX,
       statementTimeoutMs: config.POSTGRES_STATEMENT_TIMEOUT_MS,
       applicationName: service,
@@ -59,10 +68,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       host: config.REDIS_HOST,
       port: config.REDIS_PORT,
       keyPrefix: config.REDIS_KEY_PREFIX,
-      credentials: createStaticCredentialSource({
-        username: config.REDIS_USERNAME,
-        password: config.REDIS_PASSWORD,
-      }),
+      credentials: sources.redis,
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       logger,
     });
@@ -75,10 +81,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       host: config.RABBITMQ_HOST,
       port: config.RABBITMQ_PORT,
       vhost: config.RABBITMQ_VHOST,
-      credentials: createStaticCredentialSource({
-        username: config.RABBITMQ_USER,
-        password: config.RABBITMQ_PASSWORD,
-      }),
+      credentials: sources.rabbitmq,
       logger,
       metrics: options.metrics.queue,
       connectionName: service,
@@ -91,7 +94,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
   });
   lifecycle.readiness.register('rabbitmq', () => queue.ping());
 
-  return { db, cache, queue };
+  return { db, cache, queue, vault, pii: choosePiiSealer(config, vault) };
 }
 
 function unreachable(server: string, address: string, cause: unknown): AppError {

@@ -6,3 +6,12 @@ export {
 export { createHealthEndpoints, type NodeHandler } from './health-endpoints.js';
 export { startHealthServer, listen, type StartedServer } from './health-server.js';
 export { runMain } from './run-main.js';
+export {
+  openVault,
+  openCredentialSources,
+  choosePiiSealer,
+  vaultAuthFrom,
+  type CredentialSources,
+  type DataServicesConfig,
+  type VaultCredsConfig,
+} from './vault-services.js';

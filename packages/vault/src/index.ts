@@ -40,3 +40,10 @@ export {
   retryDelayBeforeMs,
   type BackoffOptions,
 } from './timing.js';
+export {
+  createLocalSealer,
+  createPlaintextSealer,
+  LOCAL_PREFIX,
+  PLAINTEXT_PREFIX,
+} from './local-sealers.js';
+export * from './paths.js';
