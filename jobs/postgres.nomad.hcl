@@ -1,0 +1,130 @@
+# PostgreSQL for flowstack, in the mesh as "postgres". Its data lives on the dynamic host volume
+# "flowstack-pgdata" (infra/nomad/volumes/pgdata.volume.hcl): the volume and the allocation stay
+# on the node that holds the data. The admin credentials (used by Vault's database engine) come
+# from Vault KV at kv/data/flowstack/postgres/config.
+
+variable "datacenters" {
+  type    = list(string)
+  default = ["dc1"]
+}
+
+variable "image" {
+  type    = string
+  default = "postgres:17.5-bookworm"
+}
+
+variable "volume" {
+  type        = string
+  default     = "flowstack-pgdata"
+  description = "Name of the host volume holding PGDATA."
+}
+
+job "postgres" {
+  datacenters = var.datacenters
+  type        = "service"
+
+  update {
+    max_parallel      = 1
+    canary            = 0
+    auto_revert       = true
+    health_check      = "checks"
+    min_healthy_time  = "10s"
+    healthy_deadline  = "5m"
+    progress_deadline = "10m"
+  }
+
+  group "postgres" {
+    count = 1
+
+    network {
+      mode = "bridge"
+    }
+
+    volume "pgdata" {
+      type            = "host"
+      source          = var.volume
+      read_only       = false
+      sticky          = true
+      access_mode     = "single-node-writer"
+      attachment_mode = "file-system"
+    }
+
+    restart {
+      attempts = 5
+      interval = "10m"
+      delay    = "15s"
+      mode     = "delay"
+    }
+
+    reschedule {
+      delay          = "30s"
+      delay_function = "exponential"
+      max_delay      = "10m"
+      unlimited      = true
+    }
+
+    service {
+      name = "postgres"
+      port = "5432"
+
+      connect {
+        sidecar_service {}
+      }
+
+      check {
+        name     = "postgres-ready"
+        type     = "script"
+        task     = "postgres"
+        command  = "pg_isready"
+        args     = ["-h", "127.0.0.1", "-p", "5432"]
+        interval = "10s"
+        timeout  = "3s"
+      }
+    }
+
+    task "postgres" {
+      driver = "docker"
+
+      vault {
+        role = "nomad-workloads"
+      }
+
+      config {
+        image = var.image
+      }
+
+      volume_mount {
+        volume      = "pgdata"
+        destination = "/var/lib/postgresql/data"
+      }
+
+      # Read once, when the data directory is first initialised.
+      template {
+        data        = <<-EOT
+          {{ with secret "kv/data/flowstack/postgres/config" }}
+          POSTGRES_USER={{ .Data.data.admin_username }}
+          POSTGRES_PASSWORD={{ .Data.data.admin_password }}
+          {{ end }}
+        EOT
+        destination = "secrets/admin.env"
+        env         = true
+        change_mode = "restart"
+      }
+
+      env {
+        POSTGRES_DB          = "flowstack"
+        PGDATA               = "/var/lib/postgresql/data/pgdata"
+        POSTGRES_INITDB_ARGS = "--auth-host=scram-sha-256"
+      }
+
+      kill_signal  = "SIGTERM"
+      kill_timeout = "30s"
+
+      resources {
+        cpu        = 500
+        memory     = 512
+        memory_max = 1024
+      }
+    }
+  }
+}

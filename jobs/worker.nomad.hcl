@@ -1,0 +1,168 @@
+# flowstack worker: consumes order.created from RabbitMQ and stores orders in PostgreSQL.
+# Like the api, it fetches its own secrets from Vault with the task's token (vault.role below).
+
+variable "datacenters" {
+  type    = list(string)
+  default = ["dc1"]
+}
+
+variable "image" {
+  type        = string
+  default     = "flowstack/worker:0.1.0"
+  description = "worker image, pinned by version (built from infra/docker/worker.Dockerfile)."
+}
+
+variable "count" {
+  type    = number
+  default = 2
+}
+
+variable "cpu" {
+  type    = number
+  default = 300
+}
+
+variable "memory" {
+  type    = number
+  default = 256
+}
+
+variable "memory_max" {
+  type    = number
+  default = 512
+}
+
+variable "log_level" {
+  type    = string
+  default = "info"
+}
+
+job "worker" {
+  datacenters = var.datacenters
+  type        = "service"
+
+  update {
+    max_parallel      = 1
+    canary            = 1
+    auto_revert       = true
+    auto_promote      = false
+    health_check      = "checks"
+    min_healthy_time  = "15s"
+    healthy_deadline  = "3m"
+    progress_deadline = "10m"
+  }
+
+  group "worker" {
+    count = var.count
+
+    network {
+      mode = "bridge"
+    }
+
+    restart {
+      attempts = 3
+      interval = "5m"
+      delay    = "10s"
+      mode     = "delay"
+    }
+
+    reschedule {
+      delay          = "15s"
+      delay_function = "exponential"
+      max_delay      = "5m"
+      unlimited      = true
+    }
+
+    service {
+      name        = "flowstack-worker"
+      port        = "3001"
+      tags        = ["worker"]
+      canary_tags = ["worker", "canary"]
+
+      connect {
+        sidecar_service {
+          proxy {
+            upstreams {
+              destination_name = "postgres"
+              local_bind_port  = 5432
+            }
+            upstreams {
+              destination_name = "redis"
+              local_bind_port  = 6379
+            }
+            upstreams {
+              destination_name = "rabbitmq"
+              local_bind_port  = 5672
+            }
+          }
+        }
+      }
+
+      check {
+        name     = "worker-ready"
+        type     = "http"
+        path     = "/health/ready"
+        expose   = true
+        interval = "10s"
+        timeout  = "3s"
+      }
+
+      check {
+        name     = "worker-live"
+        type     = "http"
+        path     = "/health/live"
+        expose   = true
+        interval = "10s"
+        timeout  = "2s"
+
+        check_restart {
+          limit = 3
+          grace = "30s"
+        }
+      }
+    }
+
+    task "worker" {
+      driver = "docker"
+
+      vault {
+        role        = "flowstack-worker"
+        change_mode = "noop"
+      }
+
+      config {
+        image = var.image
+      }
+
+      kill_signal = "SIGTERM"
+      # Shutdown cancels consumption, lets in-flight messages commit and ack, then closes
+      # five steps of at most SHUTDOWN_TIMEOUT_MS each after DRAIN_DELAY_MS.
+      kill_timeout = "30s"
+
+      env {
+        LOG_LEVEL           = var.log_level
+        HOST                = "0.0.0.0"
+        HEALTH_PORT         = "3001"
+        SHUTDOWN_TIMEOUT_MS = "5000"
+        DRAIN_DELAY_MS      = "1000"
+        POSTGRES_HOST       = "127.0.0.1"
+        POSTGRES_PORT       = "5432"
+        POSTGRES_DB         = "flowstack"
+        REDIS_HOST          = "127.0.0.1"
+        REDIS_PORT          = "6379"
+        RABBITMQ_HOST       = "127.0.0.1"
+        RABBITMQ_PORT       = "5672"
+        RABBITMQ_VHOST      = "/"
+        ORDERS_EXCHANGE     = "flowstack.orders"
+        ORDERS_QUEUE        = "flowstack.orders.store"
+        WORKER_PREFETCH     = "32"
+      }
+
+      resources {
+        cpu        = var.cpu
+        memory     = var.memory
+        memory_max = var.memory_max
+      }
+    }
+  }
+}
