@@ -38,6 +38,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
+const failedWorkspaces = [];
 for (const dir of workspaces) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   if (!pkg.scripts?.test) continue;
@@ -46,15 +47,22 @@ for (const dir of workspaces) {
     continue;
   }
   const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
+  if (!report.success || report.numTotalTests === 0) failedWorkspaces.push(pkg.name);
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
 }
 const seconds = Math.round((Date.now() - started) / 1000);
 for (const [name] of staticChecks) process.stdout.write(`\n${name} failed\n`);
+if (failedWorkspaces.length > 0) process.stdout.write(`\nfailed workspaces: ${failedWorkspaces.join(', ')}\n`);
 if (missing.length > 0) process.stdout.write(`\nno test report from: ${missing.join(', ')}\n`);
 process.stdout.write(
   `\nAll workspaces (${seconds} s):\n${passed} passed, ${failed} failed, ${skipped} skipped\n`,
 );
-const ok = turbo.status === 0 && failed === 0 && missing.length === 0 && staticChecks.length === 0;
+const ok =
+  turbo.status === 0 &&
+  failed === 0 &&
+  missing.length === 0 &&
+  failedWorkspaces.length === 0 &&
+  staticChecks.length === 0;
 process.exit(ok ? 0 : 1);

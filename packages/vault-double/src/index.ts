@@ -58,6 +58,8 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
       stopped ??= (async () => {
         await server.close();
         await writer?.flush();
+        // Dynamic users the double created must not outlive it in the real databases.
+        await leases.revokeAll().catch(() => undefined);
         await leases.close();
         await core.mounts.close();
       })();
