@@ -54,7 +54,8 @@ for (const dir of workspaces) {
 }
 const seconds = Math.round((Date.now() - started) / 1000);
 for (const [name] of staticChecks) process.stdout.write(`\n${name} failed\n`);
-if (failedWorkspaces.length > 0) process.stdout.write(`\nfailed workspaces: ${failedWorkspaces.join(', ')}\n`);
+if (failedWorkspaces.length > 0)
+  process.stdout.write(`\nfailed workspaces: ${failedWorkspaces.join(', ')}\n`);
 if (missing.length > 0) process.stdout.write(`\nno test report from: ${missing.join(', ')}\n`);
 process.stdout.write(
   `\nAll workspaces (${seconds} s):\n${passed} passed, ${failed} failed, ${skipped} skipped\n`,
