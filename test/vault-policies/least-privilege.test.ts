@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { createStaticCredentialSource } from '@flowstack/credentials';
+import { migrateDatabase } from '@flowstack/domain';
+import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
+import { createLogger } from '@flowstack/observability';
+import { pathsFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import { Redis } from 'ioredis';
+import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createScratchDatabase,
+  dropScratchDatabase,
+  openVaultUnderTest,
+  pgAuthCluster,
+  type PgAuthCluster,
+  type VaultUnderTest,
+} from './vault-under-test.js';
+
+/**
+ * Least privilege, both ways, on a bootstrapped Vault (the double, or VAULT_ADDR): each
+ * service's token can do what the path registry lists and gets 403 for the rest; the seed's
+ * consumer cannot encrypt and producer cannot decrypt; a JWT login gets exactly the service
+ * policy; Vault-issued PostgreSQL and Redis users can do what their role allows and no more.
+ */
+
+const REDIS_HOST = process.env['REDIS_HOST'] ?? '127.0.0.1';
+const REDIS_PORT = Number(process.env['REDIS_PORT'] ?? 6379);
+
+let vault: VaultUnderTest;
+let cluster: PgAuthCluster;
+let databaseName: string;
+let signingKey: CryptoKey;
+const tokens: Record<'api' | 'worker' | 'consumer' | 'producer', string> = {
+  api: '',
+  worker: '',
+  consumer: '',
+  producer: '',
+};
+
+async function tokenWith(policy: string): Promise<string> {
+  const reply = await vault.call(vault.rootToken, 'POST', 'auth/token/create', {
+    policies: [policy],
+    no_default_policy: true,
+    ttl: '15m',
+  });
+  expect(reply.status).toBe(200);
+  return String(reply.body.auth?.['client_token']);
+}
+
+/** Reads dynamic credentials; the lease is revoked when the suite ends. */
+async function creds(
+  token: string,
+  path: string,
+): Promise<{ username: string; password: string; leaseId: string }> {
+  const reply = await vault.call(token, 'GET', path);
+  expect([path, reply.status]).toEqual([path, 200]);
+  return {
+    username: String(reply.body.data?.['username']),
+    password: String(reply.body.data?.['password']),
+    leaseId: String((reply.body as { lease_id?: string }).lease_id),
+  };
+}
+
+async function nomadJwt(claims: Record<string, string>): Promise<string> {
+  return new SignJWT({ nomad_namespace: 'default', nomad_task: 'app', ...claims })
+    .setProtectedHeader({ alg: 'RS256' })
+    .setAudience('vault.io')
+    .setSubject(`global:default:${claims['nomad_job_id'] ?? ''}`)
+    .setIssuedAt()
+    .setNotBefore('0s')
+    .setExpirationTime('5m')
+    .sign(signingKey);
+}
+
+beforeAll(async () => {
+  vault = await openVaultUnderTest();
+  cluster = pgAuthCluster();
+  databaseName = await createScratchDatabase(cluster);
+  await migrateDatabase({
+    host: cluster.host,
+    port: cluster.port,
+    database: databaseName,
+    credentials: createStaticCredentialSource({
+      username: cluster.user,
+      password: cluster.password,
+    }),
+    logger: createLogger({ service: 'vault-policies-test', level: 'warn' }),
+  });
+  const keys = await generateKeyPair('RS256');
+  signingKey = keys.privateKey;
+  const admin = `${encodeURIComponent(cluster.user)}:${encodeURIComponent(cluster.password)}`;
+  const options: BootstrapOptions = {
+    address: vault.address,
+    token: vault.rootToken,
+    postgres: {
+      url: `postgresql://${admin}@${cluster.host}:${cluster.port}/${databaseName}?sslmode=disable`,
+    },
+    redis: {
+      host: REDIS_HOST,
+      port: REDIS_PORT,
+      username: process.env['REDIS_ADMIN_USER'] ?? 'default',
+      password: process.env['REDIS_ADMIN_PASSWORD'] ?? 'unused-by-a-nopass-default-user',
+    },
+    rabbitmq: {
+      managementUrl: process.env['RABBITMQ_MANAGEMENT_URL'] ?? 'http://127.0.0.1:15672',
+      username: process.env['RABBITMQ_ADMIN_USER'] ?? 'guest',
+      password: process.env['RABBITMQ_ADMIN_PASSWORD'] ?? 'guest',
+    },
+    jwt: { publicKeys: [(await exportSPKI(keys.publicKey)).trim()] },
+    credentialTtl: '10m',
+    credentialMaxTtl: '30m',
+    auditFilePath: 'discard',
+    rabbitmqVhost: DEFAULTS.rabbitmqVhost,
+    ordersExchange: DEFAULTS.ordersExchange,
+    ordersQueue: DEFAULTS.ordersQueue,
+    redisKeyPrefix: DEFAULTS.redisKeyPrefix,
+  };
+  await bootstrapVault(options);
+  tokens.api = await tokenWith('flowstack-api');
+  tokens.worker = await tokenWith('flowstack-worker');
+  tokens.consumer = await tokenWith('consumer');
+  tokens.producer = await tokenWith('producer');
+}, 90_000);
+
+afterAll(async () => {
+  if (vault) {
+    for (const prefix of ['database/creds', 'rabbitmq/creds']) {
+      await vault.call(vault.rootToken, 'PUT', `sys/leases/revoke-prefix/${prefix}`, {});
+    }
+    await vault.stop();
+  }
+  if (databaseName) await dropScratchDatabase(cluster, databaseName);
+}, 60_000);
+
+describe('the flowstack-api policy', () => {
+  it('when the api reads each of its credentials, then Vault issues them', async () => {
+    const api = SERVICE_VAULT_NAMES.api;
+    for (const path of [
+      `database/creds/${api.postgresRole}`,
+      `database/creds/${api.redisRole}`,
+      `rabbitmq/creds/${api.rabbitmqRole}`,
+    ]) {
+      const issued = await creds(tokens.api, path);
+      expect(issued.username).not.toBe('');
+    }
+    expect((await vault.call(tokens.api, 'GET', `kv/data/${api.kvConfigPath}`)).status).toBe(200);
+  });
+
+  it('when the api encrypts, decrypts, asks for a data key and issues its certificate, then each succeeds', async () => {
+    const plaintext = Buffer.from('buyer@example.com').toString('base64');
+    const encrypted = await vault.call(tokens.api, 'POST', 'transit/encrypt/orders-pii', {
+      plaintext,
+    });
+    expect(encrypted.status).toBe(200);
+    const ciphertext = String(encrypted.body.data?.['ciphertext']);
+    expect(ciphertext).toMatch(/^vault:v\d+:/);
+    const decrypted = await vault.call(tokens.api, 'POST', 'transit/decrypt/orders-pii', {
+      ciphertext,
+    });
+    expect(decrypted.body.data?.['plaintext']).toBe(plaintext);
+    const dataKey = await vault.call(
+      tokens.api,
+      'POST',
+      'transit/datakey/plaintext/orders-pii',
+      {},
+    );
+    expect(dataKey.status).toBe(200);
+    const cert = await vault.call(tokens.api, 'POST', 'pki_int/issue/service-consul', {
+      common_name: 'api.service.consul',
+      ttl: '1h',
+    });
+    expect(cert.status).toBe(200);
+    expect(String(cert.body.data?.['certificate'])).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('when the api renews and revokes its own lease and token, then Vault allows it', async () => {
+    const issued = await creds(tokens.api, `database/creds/${SERVICE_VAULT_NAMES.api.redisRole}`);
+    const renew = await vault.call(tokens.api, 'PUT', 'sys/leases/renew', {
+      lease_id: issued.leaseId,
+      increment: 300,
+    });
+    expect(renew.status).toBe(200);
+    expect(
+      (await vault.call(tokens.api, 'PUT', 'sys/leases/revoke', { lease_id: issued.leaseId }))
+        .status,
+    ).toBe(204);
+    expect((await vault.call(tokens.api, 'GET', 'auth/token/lookup-self')).status).toBe(200);
+    expect((await vault.call(tokens.api, 'POST', 'auth/token/renew-self', {})).status).toBe(200);
+  });
+
+  it.each([
+    ['GET', 'database/creds/worker-readwrite', undefined],
+    ['GET', 'database/creds/worker-cache', undefined],
+    ['GET', 'rabbitmq/creds/worker-consumer', undefined],
+    ['GET', 'kv/data/flowstack/worker/config', undefined],
+    ['POST', 'kv/data/flowstack/api/config', { data: { FEATURE: 'on' } }],
+    ['POST', 'transit/keys/orders-pii/rotate', {}],
+    ['POST', 'pki/root/generate/internal', { common_name: 'evil' }],
+    ['GET', 'sys/policies/acl/flowstack-api', undefined],
+    ['POST', 'auth/token/create', { policies: ['admin'] }],
+  ])('when the api token calls %s %s, then Vault answers 403', async (method, path, body) => {
+    expect((await vault.call(tokens.api, method, path, body)).status).toBe(403);
+  });
+});
+
+describe('the flowstack-worker policy', () => {
+  it('when the worker reads each of its credentials and its config, then Vault issues them', async () => {
+    for (const grant of pathsFor('worker').filter(
+      (g) => g.kind !== 'lease' && g.kind !== 'token',
+    )) {
+      const reply = await vault.call(tokens.worker, 'GET', grant.path);
+      expect([grant.path, reply.status]).toEqual([grant.path, 200]);
+    }
+  });
+
+  it.each([
+    ['GET', 'database/creds/api-readonly', undefined],
+    ['GET', 'rabbitmq/creds/api-publisher', undefined],
+    ['POST', 'transit/encrypt/orders-pii', { plaintext: 'eA==' }],
+    ['POST', 'transit/decrypt/orders-pii', { ciphertext: 'vault:v1:AAAA' }],
+    ['POST', 'pki_int/issue/service-consul', { common_name: 'worker.service.consul' }],
+    ['GET', 'kv/data/flowstack/api/config', undefined],
+  ])('when the worker token calls %s %s, then Vault answers 403', async (method, path, body) => {
+    expect((await vault.call(tokens.worker, method, path, body)).status).toBe(403);
+  });
+});
+
+describe('the seed policies', () => {
+  it('when a consumer token encrypts, then 403; when it decrypts, then it gets the plaintext', async () => {
+    const plaintext = Buffer.from(`c-${randomUUID()}@example.com`).toString('base64');
+    const denied = await vault.call(tokens.consumer, 'POST', 'transit/encrypt/orders-pii', {
+      plaintext,
+    });
+    expect(denied.status).toBe(403);
+    const encrypted = await vault.call(tokens.api, 'POST', 'transit/encrypt/orders-pii', {
+      plaintext,
+    });
+    const ciphertext = String(encrypted.body.data?.['ciphertext']);
+    const decrypted = await vault.call(tokens.consumer, 'POST', 'transit/decrypt/orders-pii', {
+      ciphertext,
+    });
+    expect(decrypted.body.data?.['plaintext']).toBe(plaintext);
+  });
+
+  it('when a producer token decrypts, then 403; when it encrypts and writes KV, then both succeed', async () => {
+    const plaintext = Buffer.from('p@example.com').toString('base64');
+    const encrypted = await vault.call(tokens.producer, 'POST', 'transit/encrypt/orders-pii', {
+      plaintext,
+    });
+    expect(encrypted.status).toBe(200);
+    const ciphertext = String(encrypted.body.data?.['ciphertext']);
+    expect(
+      (await vault.call(tokens.producer, 'POST', 'transit/decrypt/orders-pii', { ciphertext }))
+        .status,
+    ).toBe(403);
+    const path = `kv/data/producer-test/${randomUUID()}`;
+    expect((await vault.call(tokens.producer, 'POST', path, { data: { a: '1' } })).status).toBe(
+      200,
+    );
+    expect((await vault.call(tokens.producer, 'GET', path)).status).toBe(403);
+    expect((await vault.call(tokens.consumer, 'GET', path)).status).toBe(200);
+    expect((await vault.call(tokens.consumer, 'POST', path, { data: { a: '2' } })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe('JWT login for Nomad workloads', () => {
+  it('when the api job logs in with role flowstack-api, then its token carries exactly the api policy', async () => {
+    const reply = await vault.call(null, 'POST', 'auth/jwt-nomad/login', {
+      role: 'flowstack-api',
+      jwt: await nomadJwt({ nomad_job_id: 'api' }),
+    });
+    expect([reply.status, reply.body.errors]).toEqual([200, undefined]);
+    expect(reply.body.auth?.['policies']).toEqual(['flowstack-api']);
+    const token = String(reply.body.auth?.['client_token']);
+    expect((await vault.call(token, 'GET', 'database/creds/api-readonly')).status).toBe(200);
+    expect((await vault.call(token, 'GET', 'database/creds/worker-readwrite')).status).toBe(403);
+  });
+
+  it('when the worker job presents its token to the api role, then the login is refused', async () => {
+    const reply = await vault.call(null, 'POST', 'auth/jwt-nomad/login', {
+      role: 'flowstack-api',
+      jwt: await nomadJwt({ nomad_job_id: 'worker' }),
+    });
+    expect([400, 403]).toContain(reply.status);
+    expect(reply.body.auth).toBeFalsy();
+    // The same kind of token is fine for the worker's own role: the refusal is the bound claim.
+    const own = await vault.call(null, 'POST', 'auth/jwt-nomad/login', {
+      role: 'flowstack-worker',
+      jwt: await nomadJwt({ nomad_job_id: 'worker' }),
+    });
+    expect(own.body.auth?.['policies']).toEqual(['flowstack-worker']);
+  });
+
+  it('when any other job logs in with the default role, then it gets the consumer policy', async () => {
+    const reply = await vault.call(null, 'POST', 'auth/jwt-nomad/login', {
+      role: 'nomad-workloads',
+      jwt: await nomadJwt({ nomad_job_id: `batch-${randomUUID().slice(0, 8)}` }),
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.auth?.['policies']).toContain('consumer');
+    expect(reply.body.auth?.['policies']).not.toContain('flowstack-api');
+  });
+});
+
+describe('Vault-issued PostgreSQL users (password-checking cluster on 5433)', () => {
+  async function connectAs(user: { username: string; password: string }): Promise<pg.Client> {
+    const client = new pg.Client({
+      host: cluster.host,
+      port: cluster.port,
+      database: databaseName,
+      user: user.username,
+      password: user.password,
+    });
+    await client.connect();
+    return client;
+  }
+
+  const insertOrder = (client: pg.Client) =>
+    client.query(
+      `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
+       VALUES ($1, 'fp', 'vault:v1:x', 100, 'EUR', now())`,
+      [randomUUID()],
+    );
+
+  it("when the api's user selects orders, then it may; when it inserts, then PostgreSQL refuses", async () => {
+    const client = await connectAs(await creds(tokens.api, 'database/creds/api-readonly'));
+    try {
+      await expect(client.query('SELECT count(*) FROM orders')).resolves.toBeDefined();
+      await expect(insertOrder(client)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("when the worker's user inserts an order, then it is stored and readable", async () => {
+    const client = await connectAs(await creds(tokens.worker, 'database/creds/worker-readwrite'));
+    try {
+      const inserted = await insertOrder(client);
+      expect(inserted.rowCount).toBe(1);
+      const role = await client.query<{ current_user: string }>('SELECT current_user');
+      // Objects it creates belong to the group, not to the short-lived user.
+      expect(role.rows[0]?.current_user).toBe('flowstack_readwrite');
+      await expect(client.query('DROP TABLE order_items')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('Vault-issued Redis users', () => {
+  it('when the api cache user writes under flowstack:, then it may; elsewhere or FLUSHALL, then NOPERM', async () => {
+    const user = await creds(tokens.api, 'database/creds/api-cache');
+    const redis = new Redis({
+      host: REDIS_HOST,
+      port: REDIS_PORT,
+      username: user.username,
+      password: user.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      connectionName: 'vault-policies-test',
+    });
+    try {
+      await redis.connect();
+      const key = `flowstack:lp-test:${randomUUID()}`;
+      expect(await redis.set(key, '1', 'EX', 30)).toBe('OK');
+      expect(await redis.get(key)).toBe('1');
+      expect(await redis.del(key)).toBe(1);
+      await expect(redis.set(`other:${randomUUID()}`, '1')).rejects.toThrow(/NOPERM/);
+      await expect(redis.flushall()).rejects.toThrow(/NOPERM/);
+      await expect(redis.keys('flowstack:*')).rejects.toThrow(/NOPERM/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
