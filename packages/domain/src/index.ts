@@ -22,3 +22,6 @@ export { seedCatalog, SEED_PRODUCTS } from './data-access/catalog-seed.js';
 export { upsertProducts } from './data-access/product-repository.js';
 export { MIGRATIONS_DIR } from './migrations-dir.js';
 export { migrateDatabase, type MigrateOptions } from './migrate-database.js';
+export { maskEmail } from './domain/mask-email.js';
+export { sealedEmailSchema } from './domain/order-schemas.js';
+export { rewrapOrderEmails, transitVersionOf, type RewrapResult } from './domain/rewrap-emails.js';

@@ -30,6 +30,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessRegistry;
+  /** Seals the customer's e-mail before it is published (Vault Transit when Vault is on). */
+  pii?: { seal(plaintext: string): Promise<string> };
 }
 
 /** Builds the Express app without listening: tests drive it with supertest. */
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
     cacheTtlSeconds: deps.config.CACHE_TTL_SECONDS,
     pendingTtlSeconds: deps.config.PENDING_ORDER_TTL_SECONDS,
+    ...(deps.pii === undefined ? {} : { pii: deps.pii }),
   };
   registerProductRoutes(app, domainDeps);
   registerOrderRoutes(app, { ...domainDeps, acceptingOrders: () => deps.config.ACCEPT_ORDERS });

@@ -24,7 +24,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   });
   try {
-    const { db, cache, queue } = await openDataServices({
+    const { db, cache, queue, pii } = await openDataServices({
       service: 'api',
       config,
       logger,
@@ -43,6 +43,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       logger,
       metrics,
       readiness: lifecycle.readiness,
+      pii,
     });
     const server = createServer(
       {

@@ -40,7 +40,9 @@ describe('POST /v1/orders', () => {
       version: 1,
       orderId,
       items: body.items,
-      customerEmail: body.customerEmail,
+      // Without Vault the e-mail travels marked as plaintext; with Vault it is vault:vN:...
+      customerEmail: `plain:${body.customerEmail}`,
+      customerEmailMasked: `${body.customerEmail.slice(0, 1)}***@example.com`,
     });
 
     const order = await request(api.app).get(`/v1/orders/${orderId}`).expect(200);

@@ -4,7 +4,9 @@ import type { StoredOrderView } from '../domain/order-views.js';
 export interface NewOrder {
   id: string;
   requestFingerprint: string;
+  /** Sealed (see the migration's column comment), never a bare address. */
   customerEmail: string;
+  customerEmailMasked?: string | undefined;
   currency: string;
   acceptedAt: string;
   items: { productId: string; quantity: number; unitPriceCents: number }[];
@@ -17,8 +19,8 @@ export interface NewOrder {
 export async function insertOrderOnce(tx: Queryable, order: NewOrder): Promise<boolean> {
   const total = totalOf(order);
   const inserted = await tx.query(
-    `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at, customer_email_masked)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
     [
       order.id,
       order.requestFingerprint,
@@ -26,6 +28,7 @@ export async function insertOrderOnce(tx: Queryable, order: NewOrder): Promise<b
       total,
       order.currency,
       order.acceptedAt,
+      order.customerEmailMasked ?? null,
     ],
   );
   if (inserted.rowCount === 0) return false;
@@ -54,8 +57,8 @@ export async function insertOrdersOnce(
 ): Promise<Map<string, Date>> {
   if (orders.length === 0) return new Map();
   const inserted = await tx.query<{ id: string; stored_at: Date }>(
-    `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
+    `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at, customer_email_masked)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[])
      ON CONFLICT (id) DO NOTHING
      RETURNING id, stored_at`,
     [
@@ -65,6 +68,7 @@ export async function insertOrdersOnce(
       orders.map(totalOf),
       orders.map((order) => order.currency),
       orders.map((order) => order.acceptedAt),
+      orders.map((order) => order.customerEmailMasked ?? null),
     ],
   );
   const storedAt = new Map(inserted.rows.map((row) => [row.id, row.stored_at]));
@@ -96,6 +100,7 @@ function totalOf(order: NewOrder): number {
 interface OrderRow {
   id: string;
   request_fingerprint: string;
+  customer_email_masked: string | null;
   total_cents: number;
   currency: string;
   accepted_at: Date;
@@ -109,7 +114,7 @@ export interface StoredOrder extends StoredOrderView {
 
 export async function findStoredOrder(db: Queryable, id: string): Promise<StoredOrder | undefined> {
   const { rows } = await db.query<OrderRow>(
-    `SELECT o.id, o.request_fingerprint, o.total_cents, o.currency, o.accepted_at, o.stored_at,
+    `SELECT o.id, o.request_fingerprint, o.customer_email_masked, o.total_cents, o.currency, o.accepted_at, o.stored_at,
        COALESCE(json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
          'unitPriceCents', i.unit_price_cents) ORDER BY i.line) FILTER (WHERE i.order_id IS NOT NULL), '[]') AS items
      FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
@@ -126,6 +131,7 @@ export async function findStoredOrder(db: Queryable, id: string): Promise<Stored
     currency: row.currency,
     acceptedAt: row.accepted_at.toISOString(),
     storedAt: row.stored_at.toISOString(),
+    ...(row.customer_email_masked === null ? {} : { customerEmail: row.customer_email_masked }),
     items: row.items,
   };
 }

@@ -20,6 +20,7 @@ const storedOrderViewSchema = z.object({
   currency: z.string(),
   acceptedAt: z.string(),
   storedAt: z.string(),
+  customerEmail: z.string().optional(),
   items: z.array(
     z.object({ productId: z.string(), quantity: z.number(), unitPriceCents: z.number() }),
   ),

@@ -27,12 +27,29 @@ export const placeOrderRequestSchema = z.strictObject({
 });
 export type PlaceOrderRequest = z.infer<typeof placeOrderRequestSchema>;
 
+/**
+ * The e-mail as it travels: sealed (`vault:vN:`, `envelope:v1:`, `local:v1:`, `plain:`). A bare
+ * address comes from a publisher that does not seal yet; it is marked `plain:` on arrival.
+ */
+export const sealedEmailSchema = z.union([
+  z
+    .string()
+    .max(4096)
+    .regex(/^(vault:v\d+:|envelope:v1:|local:v1:|plain:)/),
+  z
+    .email()
+    .max(254)
+    .transform((email) => `plain:${email}`),
+]);
+
 /** The `order.created` message. `version` lets a later worker refuse a shape it does not know. */
 export const orderCreatedMessageSchema = z.strictObject({
   version: z.literal(1),
   orderId: orderIdSchema,
   requestFingerprint: z.string().min(1).max(128),
-  customerEmail: z.email().max(254),
+  customerEmail: sealedEmailSchema,
+  /** a***@example.com, for display without decrypting. */
+  customerEmailMasked: z.string().max(254).optional(),
   items: z.array(orderItemSchema).min(1).max(50),
   acceptedAt: z.iso.datetime(),
 });

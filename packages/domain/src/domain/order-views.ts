@@ -13,6 +13,8 @@ export interface StoredOrderView {
   currency: string;
   acceptedAt: string;
   storedAt: string;
+  /** Masked (a***@example.com); the sealed address never leaves the database. */
+  customerEmail?: string;
   items: { productId: string; quantity: number; unitPriceCents: number }[];
 }
 

@@ -6,6 +6,7 @@ import type { Publisher } from '@flowstack/queue';
 import { z } from 'zod';
 import { findStoredOrder } from '../data-access/order-repository.js';
 import { getProduct } from './catalog.js';
+import { maskEmail } from './mask-email.js';
 import { cacheKeys, ORDER_CREATED } from './cache-keys.js';
 import { fingerprintOf, orderIdFor } from './order-id.js';
 import {
@@ -22,6 +23,8 @@ export interface PlaceOrderDeps {
   logger: Logger;
   cacheTtlSeconds: number;
   pendingTtlSeconds: number;
+  /** Seals the e-mail before it leaves the API (Transit with Vault). Default: marked plaintext. */
+  pii?: { seal(plaintext: string): Promise<string> };
   now?: () => Date;
 }
 
@@ -82,11 +85,16 @@ export async function placeOrder(
     requestFingerprint,
     acceptedAt: (deps.now?.() ?? new Date()).toISOString(),
   });
+  const customerEmail =
+    deps.pii === undefined
+      ? `plain:${request.customerEmail}`
+      : await deps.pii.seal(request.customerEmail);
   const message: OrderCreatedMessage = {
     version: 1,
     orderId,
     requestFingerprint,
-    customerEmail: request.customerEmail,
+    customerEmail,
+    customerEmailMasked: maskEmail(request.customerEmail),
     items: request.items,
     acceptedAt: marker.value.acceptedAt,
   };

@@ -30,6 +30,7 @@ export function priceOrder(
     id: message.orderId,
     requestFingerprint: message.requestFingerprint,
     customerEmail: message.customerEmail,
+    customerEmailMasked: message.customerEmailMasked,
     currency: items[0]!.currency,
     acceptedAt: message.acceptedAt,
     items: items.map(({ productId, quantity, unitPriceCents }) => ({

@@ -56,6 +56,9 @@ export async function storeOrders(
       currency: order.currency,
       acceptedAt: new Date(order.acceptedAt).toISOString(),
       storedAt: at.toISOString(),
+      ...(order.customerEmailMasked === undefined
+        ? {}
+        : { customerEmail: order.customerEmailMasked }),
       items: order.items,
     });
   }

@@ -217,6 +217,10 @@ export const openApiDocument = {
           storedAt: { type: 'string', format: 'date-time' },
           totalCents: { type: 'integer' },
           currency: { type: 'string' },
+          customerEmail: {
+            type: 'string',
+            description: 'Masked (a***@example.com); the address itself is stored sealed.',
+          },
           items: { type: 'array', items: { type: 'object' } },
         },
       },
