@@ -4,6 +4,7 @@ import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
 import { pathsFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import pg from 'pg';
@@ -26,6 +27,13 @@ import {
 
 const REDIS_HOST = process.env['REDIS_HOST'] ?? '127.0.0.1';
 const REDIS_PORT = Number(process.env['REDIS_PORT'] ?? 6379);
+
+/** This suite's own exchange and queue, so the roles it checks never touch anyone else's. */
+const RUN = randomUUID().slice(0, 8);
+const EXCHANGE = `lp-${RUN}.orders`;
+const QUEUE = `lp-${RUN}.orders.store`;
+const AMQP_HOST = process.env['RABBITMQ_HOST'] ?? '127.0.0.1';
+const AMQP_PORT = Number(process.env['RABBITMQ_PORT'] ?? 5672);
 
 let vault: VaultUnderTest;
 let cluster: PgAuthCluster;
@@ -112,8 +120,8 @@ beforeAll(async () => {
     credentialMaxTtl: '30m',
     auditFilePath: 'discard',
     rabbitmqVhost: DEFAULTS.rabbitmqVhost,
-    ordersExchange: DEFAULTS.ordersExchange,
-    ordersQueue: DEFAULTS.ordersQueue,
+    ordersExchange: EXCHANGE,
+    ordersQueue: QUEUE,
     redisKeyPrefix: DEFAULTS.redisKeyPrefix,
   };
   await bootstrapVault(options);
@@ -131,6 +139,7 @@ afterAll(async () => {
     await vault.stop();
   }
   if (databaseName) await dropScratchDatabase(cluster, databaseName);
+  await deleteTopology();
 }, 60_000);
 
 describe('the flowstack-api policy', () => {
@@ -373,6 +382,114 @@ describe('Vault-issued Redis users', () => {
       await expect(redis.keys('flowstack:*')).rejects.toThrow(/NOPERM/);
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+async function deleteTopology(): Promise<void> {
+  const connection = await amqp.connect({
+    hostname: AMQP_HOST,
+    port: AMQP_PORT,
+    username: process.env['RABBITMQ_ADMIN_USER'] ?? 'guest',
+    password: process.env['RABBITMQ_ADMIN_PASSWORD'] ?? 'guest',
+  });
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of [QUEUE, `${QUEUE}.dead`, `${QUEUE}.retry.1000`]) {
+      await channel.deleteQueue(queue);
+    }
+    await channel.deleteExchange(EXCHANGE);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Runs `step` on a fresh channel; resolves with the broker's refusal code, or 'ok'. */
+async function outcome(
+  connection: amqp.ChannelModel,
+  step: (channel: amqp.ConfirmChannel) => Promise<unknown>,
+): Promise<number | 'ok'> {
+  const channel = await connection.createConfirmChannel();
+  // The broker's refusal closes the channel; its code arrives on the channel's error event,
+  // which may come after the rejected call.
+  const refused = new Promise<number>((resolve) => {
+    channel.on('error', (error: { code?: number }) => resolve(error.code ?? -1));
+  });
+  try {
+    await step(channel);
+    await channel.close();
+    return 'ok';
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    return code ?? (await refused);
+  }
+}
+
+describe('Vault-issued RabbitMQ users', () => {
+  const ACCESS_REFUSED = 403;
+
+  async function connectAs(user: { username: string; password: string }) {
+    const connection = await amqp.connect({
+      hostname: AMQP_HOST,
+      port: AMQP_PORT,
+      username: user.username,
+      password: user.password,
+    });
+    connection.on('error', () => undefined);
+    return connection;
+  }
+
+  it('when the worker declares its topology, consumes and moves a copy to its retry queue, then the broker allows it; publishing to the orders exchange is refused', async () => {
+    const connection = await connectAs(
+      await creds(tokens.worker, 'rabbitmq/creds/worker-consumer'),
+    );
+    try {
+      // The topology @flowstack/queue declares for consume({ queue, exchange, retryDelaysMs: [1000] }).
+      const declared = await outcome(connection, async (channel) => {
+        await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
+        await channel.assertQueue(QUEUE, { durable: true });
+        await channel.assertQueue(`${QUEUE}.dead`, { durable: true });
+        await channel.assertQueue(`${QUEUE}.retry.1000`, {
+          durable: true,
+          arguments: {
+            'x-message-ttl': 1000,
+            'x-dead-letter-exchange': '',
+            'x-dead-letter-routing-key': QUEUE,
+          },
+        });
+        await channel.bindQueue(QUEUE, EXCHANGE, 'order.created');
+        await channel.consume(QUEUE, () => undefined);
+        channel.publish('', `${QUEUE}.dead`, Buffer.from('{}'), { persistent: true });
+        await channel.waitForConfirms();
+      });
+      expect(declared).toBe('ok');
+      const published = await outcome(connection, async (channel) => {
+        channel.publish(EXCHANGE, 'order.created', Buffer.from('{}'));
+        await channel.waitForConfirms();
+      });
+      expect(published).toBe(ACCESS_REFUSED);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('when the api publishes to the orders exchange, then the broker confirms; consuming or declaring a queue is refused', async () => {
+    const connection = await connectAs(await creds(tokens.api, 'rabbitmq/creds/api-publisher'));
+    try {
+      const published = await outcome(connection, async (channel) => {
+        await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
+        channel.publish(EXCHANGE, 'order.created', Buffer.from('{}'), { persistent: true });
+        await channel.waitForConfirms();
+      });
+      expect(published).toBe('ok');
+      expect(await outcome(connection, (channel) => channel.consume(QUEUE, () => undefined))).toBe(
+        ACCESS_REFUSED,
+      );
+      expect(await outcome(connection, (channel) => channel.assertQueue(`lp-${RUN}.api-own`))).toBe(
+        ACCESS_REFUSED,
+      );
+    } finally {
+      await connection.close();
     }
   });
 });
