@@ -36,7 +36,9 @@ export async function listDeadLetters(
 
 /**
  * Moves up to `limit` dead letters back to `queue` with the attempt count reset. Each copy is
- * confirmed before its dead letter is acked, so a crash can duplicate but never lose one.
+ * confirmed before its dead letter is acked, so a crash can duplicate but never lose one. Only
+ * the letters present at the start are replayed: one that fails again and comes back while the
+ * replay runs is left for the next replay instead of going round in a loop.
  */
 export async function replayDeadLetters(
   connection: QueueConnection,
@@ -44,8 +46,10 @@ export async function replayDeadLetters(
   limit: number,
 ): Promise<number> {
   return withChannel(connection, async (channel) => {
+    const { messageCount } = await channel.checkQueue(deadLetterQueueName(queue));
+    const bound = Math.min(limit, messageCount);
     let replayed = 0;
-    for (; replayed < limit; replayed += 1) {
+    for (; replayed < bound; replayed += 1) {
       const message = await channel.get(deadLetterQueueName(queue), { noAck: false });
       if (message === false) break;
       const headers = Object.fromEntries(

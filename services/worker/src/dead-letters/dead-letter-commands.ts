@@ -1,0 +1,157 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, workerConfigSchema, type Env } from '@flowstack/config';
+import { createStaticCredentialSource } from '@flowstack/credentials';
+import { createLogger, createMetrics } from '@flowstack/observability';
+import {
+  createQueueConnection,
+  listDeadLetters,
+  replayDeadLetters,
+  type DeadLetter,
+} from '@flowstack/queue';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const USAGE = `Usage: dlq <command> [--limit N] [--queue NAME]
+
+Commands:
+  list     Print up to N dead letters (default 20) as JSON lines; they stay queued.
+  replay   Move up to N dead letters (default 100) back to the queue with their attempts reset.
+
+The broker and queue come from the worker's environment (RABBITMQ_*, ORDERS_QUEUE);
+--queue overrides ORDERS_QUEUE. Fix the cause before replaying: a message that still fails
+comes back to the dead-letter queue.`;
+
+class UsageError extends Error {}
+
+interface Command {
+  name: 'list' | 'replay';
+  limit: number;
+  queue: string | undefined;
+}
+
+function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        limit: { type: 'string' },
+        queue: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const [name, ...rest] = parsed.positionals;
+  if (parsed.values.help === true && name === undefined) throw new UsageError('');
+  if (name !== 'list' && name !== 'replay') {
+    throw new UsageError(
+      name === undefined ? 'A command is required.' : `Unknown command "${name}".`,
+    );
+  }
+  if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+  const rawLimit = parsed.values.limit;
+  const limit = rawLimit === undefined ? (name === 'list' ? 20 : 100) : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000 || !/^\d+$/.test(rawLimit ?? '1')) {
+    throw new UsageError(`--limit must be a whole number from 1 to 100000, not "${rawLimit}".`);
+  }
+  const queue = parsed.values.queue;
+  if (queue !== undefined && queue.trim() === '')
+    throw new UsageError('--queue must not be empty.');
+  return { name, limit, queue };
+}
+
+const SENSITIVE_KEY = /e-?mail|password|secret|token|authorization/i;
+
+/** Dead letters carry customer data: e-mails and anything secret-looking are masked on display. */
+export function maskSensitive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSensitive);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      SENSITIVE_KEY.test(key) && typeof inner === 'string' ? '[masked]' : maskSensitive(inner),
+    ]),
+  );
+}
+
+function describeLetter(letter: DeadLetter): string {
+  return JSON.stringify({
+    messageId: letter.messageId,
+    reason: letter.reason,
+    attempt: letter.attempt,
+    queue: letter.queue,
+    routingKey: letter.routingKey,
+    deadLetteredAt: letter.deadLetteredAt,
+    body: maskSensitive(letter.body),
+  });
+}
+
+/**
+ * `dlq list|replay`: returns the exit code (0 done, 1 broker failure, 2 bad usage or config)
+ * instead of exiting, so it can be tested in-process.
+ */
+export async function runDeadLetterCli(
+  argv: readonly string[],
+  env: Env,
+  io: CliIo,
+): Promise<number> {
+  let command: Command;
+  let config;
+  try {
+    command = parseCommand(argv);
+    config = loadConfig('dlq', workerConfigSchema, env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (error.message !== '') io.err(`dlq: ${error.message}`);
+      io.err(USAGE);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`dlq: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const queue = command.queue ?? config.ORDERS_QUEUE;
+  const connection = createQueueConnection({
+    host: config.RABBITMQ_HOST,
+    port: config.RABBITMQ_PORT,
+    vhost: config.RABBITMQ_VHOST,
+    credentials: createStaticCredentialSource({
+      username: config.RABBITMQ_USER,
+      password: config.RABBITMQ_PASSWORD,
+    }),
+    logger: createLogger({ service: 'dlq', level: 'silent' }),
+    metrics: createMetrics({ service: 'dlq', defaultMetrics: false }).queue,
+    connectionName: 'dlq',
+    reconnect: { initialDelayMs: 200, maxDelayMs: 1_000 },
+  });
+  try {
+    await connection.waitUntilConnected(10_000);
+    if (command.name === 'list') {
+      const letters = await listDeadLetters(connection, queue, command.limit);
+      for (const letter of letters) io.out(describeLetter(letter));
+      io.err(`${letters.length} dead letter(s) shown from ${queue}.dead`);
+    } else {
+      const replayed = await replayDeadLetters(connection, queue, command.limit);
+      io.err(`replayed ${replayed} dead letter(s) from ${queue}.dead to ${queue}`);
+    }
+    return 0;
+  } catch (error) {
+    io.err(
+      `dlq: ${command.name} failed on RabbitMQ ${config.RABBITMQ_HOST}:${config.RABBITMQ_PORT}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+    return 1;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
