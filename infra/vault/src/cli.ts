@@ -6,7 +6,8 @@ import { parseCliArgs } from './cli-args.js';
 function formatReport(report: BootstrapReport): string {
   const width = Math.max(...report.steps.map((s) => s.resource.length));
   const lines = report.steps.map(
-    (s) => `${s.outcome.padEnd(9)} ${s.resource.padEnd(width)}${s.detail ? `  (${s.detail})` : ''}`,
+    (s) =>
+      `${s.outcome.padEnd(9)} ${s.detail ? `${s.resource.padEnd(width)}  (${s.detail})` : s.resource}`,
   );
   const summary = report.changed
     ? `${report.vaultWrites} write(s) to Vault`
