@@ -1,0 +1,106 @@
+import { commonConfigSchema, loadConfig } from '@flowstack/config';
+import { createStaticCredentialSource } from '@flowstack/credentials';
+import { serviceEntryPoint } from '@flowstack/dev-stack';
+import { migrateDatabase } from '@flowstack/domain';
+import { createLogger } from '@flowstack/observability';
+import type { PostgresTarget } from '../load/completion.js';
+import { listeningLine, spawnNode, type BenchProcess } from './processes.js';
+
+/**
+ * The environment the kit runs the stack with: the machine's servers, any free ports, and the
+ * production log level (the api writes one line per request, and that is part of the cost).
+ */
+export function stackEnvironment(
+  overrides: Record<string, string> = {},
+  base: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    // RabbitMQ's out-of-the-box user, which only logs in from localhost (as `npm run dev` does).
+    RABBITMQ_USER: 'guest',
+    RABBITMQ_PASSWORD: 'guest',
+  };
+  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
+  return {
+    ...env,
+    PORT: '0',
+    HEALTH_PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
+}
+
+export function postgresTargetOf(env: Record<string, string | undefined>): PostgresTarget {
+  const config = loadConfig('bench', commonConfigSchema, env);
+  return {
+    host: config.POSTGRES_HOST,
+    port: config.POSTGRES_PORT,
+    database: config.POSTGRES_DB,
+    user: config.POSTGRES_USER,
+    ...(config.POSTGRES_PASSWORD === undefined ? {} : { password: config.POSTGRES_PASSWORD }),
+  };
+}
+
+/** Creates the database if needed, applies the migrations and seeds the catalog. */
+export async function prepareDatabase(env: Record<string, string>): Promise<void> {
+  const pg = postgresTargetOf(env);
+  await migrateDatabase({
+    host: pg.host,
+    port: pg.port,
+    database: pg.database,
+    credentials: createStaticCredentialSource({
+      username: pg.user,
+      ...(pg.password === undefined ? {} : { password: pg.password }),
+    }),
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+    createDatabase: true,
+    seed: true,
+  });
+}
+
+export function spawnService(
+  name: 'api' | 'worker',
+  env: Record<string, string>,
+): Promise<BenchProcess> {
+  return spawnNode({ name, script: serviceEntryPoint(name), env, readyWhen: listeningLine(name) });
+}
+
+export interface BenchStack {
+  api: BenchProcess;
+  worker: BenchProcess;
+  stop(): Promise<void>;
+}
+
+/** Migrates and seeds, then starts worker and api as real processes. */
+export async function startStack(env: Record<string, string>): Promise<BenchStack> {
+  await prepareDatabase(env);
+  const worker = await spawnService('worker', env);
+  let api: BenchProcess;
+  try {
+    api = await spawnService('api', env);
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return {
+    api,
+    worker,
+    stop: async () => {
+      await api.stop();
+      await worker.stop();
+    },
+  };
+}
+
+/** Whether something answers /health/live at the URL within a second. */
+export async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/health/live', url), {
+      signal: AbortSignal.timeout(1_000),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
