@@ -15,3 +15,4 @@ export {
   type WorkerConfig,
 } from './service-schemas.js';
 export * as fields from './fields.js';
+export { liveConfigKeys } from './consul-keys.js';

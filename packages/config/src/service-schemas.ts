@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiTlsKeys, vaultCredsKeys, vaultKeys } from './vault-keys.js';
+import { consulKeys } from './consul-keys.js';
 import { bool, logLevel, msList, optionalSecret, port, positiveInt, text } from './fields.js';
 
 /** Keys every flowstack process shares: logging, shutdown, and the three data services. */
@@ -42,6 +43,7 @@ const common = {
   ORDERS_EXCHANGE: text('flowstack.orders', 'Topic exchange that order events are published to.'),
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
   ...vaultKeys,
+  ...consulKeys,
 };
 
 export const commonConfigSchema = z.object(common);

@@ -5,6 +5,7 @@ import type { Lifecycle } from '@flowstack/lifecycle';
 import type { Logger, Metrics } from '@flowstack/observability';
 import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
 import type { PiiSealer, VaultClient } from '@flowstack/vault';
+import type { ConsulWiring } from './consul-wiring.js';
 import {
   choosePiiSealer,
   openCredentialSources,
@@ -30,6 +31,8 @@ export interface OpenDataServicesOptions {
   lifecycle: Lifecycle;
   /** How long startup waits for PostgreSQL and RabbitMQ before giving up. */
   startupTimeoutMs?: number;
+  /** Addresses that can move (Consul discovery, see openConsul); static *_HOST/*_PORT otherwise. */
+  addresses?: ConsulWiring['addresses'];
 }
 
 /**
@@ -50,6 +53,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       port: config.POSTGRES_PORT,
       database: config.POSTGRES_DB,
       credentials: sources.postgres,
+      address: options.addresses?.postgres,
       poolMax: config.POSTGRES_POOL_MAX,
       statementTimeoutMs: config.POSTGRES_STATEMENT_TIMEOUT_MS,
       applicationName: service,
@@ -69,6 +73,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       port: config.REDIS_PORT,
       keyPrefix: config.REDIS_KEY_PREFIX,
       credentials: sources.redis,
+      address: options.addresses?.redis,
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       logger,
     });
@@ -82,6 +87,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       port: config.RABBITMQ_PORT,
       vhost: config.RABBITMQ_VHOST,
       credentials: sources.rabbitmq,
+      address: options.addresses?.rabbitmq,
       logger,
       metrics: options.metrics.queue,
       connectionName: service,

@@ -15,3 +15,9 @@ export {
   type DataServicesConfig,
   type VaultCredsConfig,
 } from './vault-services.js';
+export {
+  openConsul,
+  type ConsulWiring,
+  type DataServiceName,
+  type OpenConsulOptions,
+} from './consul-wiring.js';

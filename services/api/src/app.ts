@@ -71,12 +71,18 @@ export function createApp(deps: AppDeps): Express {
     cache: deps.cache,
     publisher: deps.publisher,
     logger: deps.logger,
-    cacheTtlSeconds: deps.config.CACHE_TTL_SECONDS,
-    pendingTtlSeconds: deps.config.PENDING_ORDER_TTL_SECONDS,
+    // Getters, read per use: live config (Consul KV) changes the config object at runtime.
+    get cacheTtlSeconds() {
+      return deps.config.CACHE_TTL_SECONDS;
+    },
+    get pendingTtlSeconds() {
+      return deps.config.PENDING_ORDER_TTL_SECONDS;
+    },
+    acceptingOrders: () => deps.config.ACCEPT_ORDERS,
     ...(deps.pii === undefined ? {} : { pii: deps.pii }),
   };
   registerProductRoutes(app, domainDeps);
-  registerOrderRoutes(app, { ...domainDeps, acceptingOrders: () => deps.config.ACCEPT_ORDERS });
+  registerOrderRoutes(app, domainDeps);
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

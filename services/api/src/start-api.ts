@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
-import type { ApiConfig } from '@flowstack/config';
+import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import { listen, openDataServices } from '@flowstack/service-kit';
+import { listen, openConsul, openDataServices } from '@flowstack/service-kit';
 import { createApp } from './app.js';
 import { answerClientError } from './entry-points/http/client-error.js';
 
@@ -24,12 +24,20 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   });
   try {
+    const consul = await openConsul({
+      service: 'api',
+      config,
+      schema: apiConfigSchema,
+      logger,
+      lifecycle,
+    });
     const { db, cache, queue, pii } = await openDataServices({
       service: 'api',
       config,
       logger,
       metrics,
       lifecycle,
+      addresses: consul.addresses,
     });
     const publisher = queue.createPublisher({
       exchange: config.ORDERS_EXCHANGE,
@@ -58,6 +66,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       const started = await listen(server, config.HOST, config.PORT);
       return { value: started, stop: () => started.close() };
     });
+    await consul.register(http.url);
     return { url: http.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
   } catch (error) {
     await lifecycle.shutdown('startup failed');

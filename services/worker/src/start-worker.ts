@@ -1,7 +1,12 @@
-import type { WorkerConfig } from '@flowstack/config';
+import { workerConfigSchema, type WorkerConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import { createHealthEndpoints, openDataServices, startHealthServer } from '@flowstack/service-kit';
+import {
+  createHealthEndpoints,
+  openConsul,
+  openDataServices,
+  startHealthServer,
+} from '@flowstack/service-kit';
 import { consumeOrderCreated } from './entry-points/order-created-consumer.js';
 
 export interface RunningWorker {
@@ -23,12 +28,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   });
   try {
+    const consul = await openConsul({
+      service: 'worker',
+      config,
+      schema: workerConfigSchema,
+      logger,
+      lifecycle,
+    });
     const { db, cache, queue } = await openDataServices({
       service: 'worker',
       config,
       logger,
       metrics,
       lifecycle,
+      addresses: consul.addresses,
     });
     const health = createHealthEndpoints({
       readiness: lifecycle.readiness,
@@ -49,7 +62,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     await lifecycle.step('consumer', async () => {
       const consumer = await consumeOrderCreated(
         queue,
-        { db, cache, logger, cacheTtlSeconds: config.CACHE_TTL_SECONDS },
+        {
+          db,
+          cache,
+          logger,
+          // Read per message: live config (Consul KV) may change it.
+          get cacheTtlSeconds() {
+            return config.CACHE_TTL_SECONDS;
+          },
+        },
         {
           exchange: config.ORDERS_EXCHANGE,
           queue: config.ORDERS_QUEUE,
@@ -61,6 +82,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       );
       return { value: consumer, stop: () => consumer.stop() };
     });
+    // Last step, so the first to stop: deregistered before consumption and health stop.
+    await consul.register(server.url);
     return { url: server.url, lifecycle, stop: () => lifecycle.shutdown('stop') };
   } catch (error) {
     await lifecycle.shutdown('startup failed');
