@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { orderBodyFor, postOrder, send, waitUntil } from './load.js';
+
+/**
+ * The stack healed by itself: readiness is green, a new order is accepted, and the worker
+ * stores it. Returns the id of that order.
+ */
+export async function verifyRecovered(apiUrl: string, productId: string): Promise<string> {
+  await waitUntil(
+    async () => (await send(apiUrl, '/health/ready', { method: 'GET' })).status === 200,
+    45_000,
+    'api ready',
+  );
+  const key = randomUUID();
+  let accepted: string | undefined;
+  await waitUntil(
+    async () => {
+      const outcome = await postOrder(apiUrl, key, orderBodyFor(productId));
+      if (outcome.status !== 202) return false;
+      accepted = (JSON.parse(outcome.body) as { id: string }).id;
+      return true;
+    },
+    45_000,
+    'a new order accepted',
+  );
+  await waitUntil(
+    async () => {
+      const outcome = await send(apiUrl, `/v1/orders/${accepted}`, { method: 'GET' });
+      return (
+        outcome.status === 200 &&
+        (JSON.parse(outcome.body) as { status: string }).status === 'stored'
+      );
+    },
+    45_000,
+    'the new order stored',
+  );
+  return accepted!;
+}

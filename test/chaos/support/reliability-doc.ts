@@ -1,0 +1,56 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { RELIABILITY_DOC, type DrillResult, type ResultsFile } from './results.js';
+
+const START = '<!-- drill-results:start -->';
+const END = '<!-- drill-results:end -->';
+
+const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+function errors(result: DrillResult): string {
+  const entries = Object.entries(result.errorsSeen);
+  return entries.length === 0 ? 'none' : entries.map(([label, n]) => `${n}× ${label}`).join(', ');
+}
+
+/** The table of docs/reliability.md, from the results file the chaos suite writes. */
+export function renderDrillTable(file: ResultsFile): string {
+  const rows = [...file.drills]
+    .sort((a, b) => a.drill.localeCompare(b.drill))
+    .map((r) =>
+      [
+        r.drill,
+        r.fault,
+        r.expected,
+        r.passed ? 'pass' : '**FAIL**',
+        String(r.accepted),
+        String(r.stored),
+        String(r.duplicates),
+        String(r.missing),
+        `${errors(r)}${r.ambiguous > 0 ? ` (${r.ambiguous} retried, ${r.storedWhileAmbiguous} already stored)` : ''}`,
+        r.recoveryMs === undefined ? 'n/a' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
+        r.ranAt.slice(0, 16).replace('T', ' '),
+      ]
+        .map(cell)
+        .join(' | '),
+    )
+    .map((row) => `| ${row} |`);
+  return [
+    '| Drill | Fault | Expected | Result | Accepted | Stored | Duplicates | Missing | Errors seen | Recovery | Run (UTC) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
+  const doc = await readFile(RELIABILITY_DOC, 'utf8');
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start === -1 || end === -1) return;
+  const suite =
+    file.suiteDurationMs === undefined
+      ? ''
+      : `Last full run: ${file.generatedAt.slice(0, 16).replace('T', ' ')} UTC, suite ${(file.suiteDurationMs / 1000).toFixed(0)} s.\n\n`;
+  await writeFile(
+    RELIABILITY_DOC,
+    `${doc.slice(0, start + START.length)}\n\n${suite}${renderDrillTable(file)}\n\n${doc.slice(end)}`,
+  );
+}

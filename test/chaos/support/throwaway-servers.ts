@@ -1,0 +1,231 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * PostgreSQL, Redis and RabbitMQ of the chaos suite's own, on free ports, so drills can stop them
+ * while everyone else's tests keep using the machine's servers.
+ */
+export interface ThrowawayServers {
+  dir: string;
+  rabbitmq: { node: string; port: number; distPort: number };
+  postgres: { port: number; dataDir: string };
+  redis: { port: number };
+}
+
+const PG_BIN = process.env.CHAOS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a command and returns stdout; the message of a failure carries stderr. */
+async function sh(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    const { stdout } = await run(command, args, {
+      env: { ...process.env, ...env },
+      cwd: tmpdir(),
+      timeout: 90_000,
+    });
+    return stdout;
+  } catch (error) {
+    const failed = error as { stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(' ')} failed: ${failed.stderr ?? failed.message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** PostgreSQL refuses to run as root: run its tools as the postgres user then. */
+function pgTool(tool: string, args: string[]): Promise<string> {
+  return asRoot
+    ? sh('runuser', ['-u', 'postgres', '--', join(PG_BIN, tool), ...args])
+    : sh(join(PG_BIN, tool), args);
+}
+
+export async function startThrowawayServers(): Promise<ThrowawayServers> {
+  const dir = await mkdtemp(join(tmpdir(), 'flowstack-chaos-'));
+  // The servers run as their own users (rabbitmq, postgres) and must reach their subdirectories.
+  await chmod(dir, 0o755);
+  const [rabbitPort, distPort, pgPort, redisPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const servers: ThrowawayServers = {
+    dir,
+    rabbitmq: { node: `chaos-${rabbitPort}@localhost`, port: rabbitPort, distPort },
+    postgres: { port: pgPort, dataDir: join(dir, 'pg', 'data') },
+    redis: { port: redisPort },
+  };
+  await Promise.all([startRabbitNode(servers), startPostgresCluster(servers), startRedis(servers)]);
+  return servers;
+}
+
+export async function stopThrowawayServers(servers: ThrowawayServers): Promise<void> {
+  await Promise.allSettled([
+    sh('rabbitmqctl', ['-n', servers.rabbitmq.node, 'stop']),
+    pgTool('pg_ctl', ['-D', servers.postgres.dataDir, '-m', 'immediate', '-w', 'stop']),
+    stopRedis(servers),
+  ]);
+  await rm(servers.dir, { recursive: true, force: true });
+}
+
+async function startRabbitNode(servers: ThrowawayServers): Promise<void> {
+  const base = join(servers.dir, 'rabbitmq');
+  await mkdir(join(base, 'mnesia'), { recursive: true });
+  await mkdir(join(base, 'log'), { recursive: true });
+  await writeFile(join(base, 'enabled_plugins'), '[].\n');
+  // The machine's rabbitmq.conf pins the listener to 5672; this node gets a file of its own.
+  await writeFile(
+    join(base, 'rabbitmq.conf'),
+    `listeners.tcp.local = 127.0.0.1:${servers.rabbitmq.port}\n`,
+  );
+  // rabbitmq-server drops to the rabbitmq user when started as root.
+  if (asRoot) await sh('chown', ['-R', 'rabbitmq:rabbitmq', base]);
+  const { node, port, distPort } = servers.rabbitmq;
+  await sh('rabbitmq-server', ['-detached'], {
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_CONFIG_FILE: join(base, 'rabbitmq.conf'),
+    RABBITMQ_MNESIA_BASE: join(base, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(base, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(base, 'enabled_plugins'),
+    RABBITMQ_FEATURE_FLAGS_FILE: join(base, 'feature_flags'),
+  });
+  await awaitRabbit(servers, 90_000);
+}
+
+async function awaitRabbit(servers: ThrowawayServers, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // await_startup fails at once until the node has registered with epmd.
+  for (;;) {
+    try {
+      await sh('rabbitmqctl', ['-n', servers.rabbitmq.node, 'await_startup', '--timeout', '60']);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+async function startPostgresCluster(servers: ThrowawayServers): Promise<void> {
+  const pgDir = join(servers.dir, 'pg');
+  await mkdir(pgDir, { recursive: true });
+  if (asRoot) await sh('chown', ['postgres:postgres', pgDir]);
+  await pgTool('initdb', ['-D', servers.postgres.dataDir, '-A', 'trust', '-U', 'postgres', '-N']);
+  await startPostgres(servers);
+}
+
+export async function startPostgres(servers: ThrowawayServers): Promise<void> {
+  const { dataDir, port } = servers.postgres;
+  await pgTool('pg_ctl', [
+    '-D',
+    dataDir,
+    '-l',
+    join(dataDir, '..', 'server.log'),
+    '-o',
+    `-p ${port} -k ${join(dataDir, '..')} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    '-w',
+    'start',
+  ]);
+}
+
+/** `fast` disconnects every session and stops cleanly; `immediate` is a crash. */
+export async function stopPostgres(
+  servers: ThrowawayServers,
+  mode: 'fast' | 'immediate' = 'fast',
+): Promise<void> {
+  await pgTool('pg_ctl', ['-D', servers.postgres.dataDir, '-m', mode, '-w', 'stop']);
+}
+
+export async function startRedis(servers: ThrowawayServers): Promise<void> {
+  await sh('redis-server', [
+    '--port',
+    String(servers.redis.port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--dir',
+    servers.dir,
+    '--pidfile',
+    join(servers.dir, 'redis.pid'),
+    '--logfile',
+    join(servers.dir, 'redis.log'),
+  ]);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await sh('redis-cli', ['-p', String(servers.redis.port), 'ping']);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export async function stopRedis(servers: ThrowawayServers): Promise<void> {
+  await sh('redis-cli', ['-p', String(servers.redis.port), 'shutdown', 'nosave']).catch(
+    // redis-cli reports the dropped connection of a successful shutdown as an error on some versions.
+    () => undefined,
+  );
+}
+
+export async function stopRabbitApp(servers: ThrowawayServers): Promise<void> {
+  await sh('rabbitmqctl', ['-n', servers.rabbitmq.node, 'stop_app']);
+}
+
+export async function startRabbitApp(servers: ThrowawayServers): Promise<void> {
+  await sh('rabbitmqctl', ['-n', servers.rabbitmq.node, 'start_app']);
+  await awaitRabbit(servers, 60_000);
+}
+
+export interface QueueCounts {
+  ready: number;
+  unacked: number;
+}
+
+/** Ready and unacknowledged messages of one queue, as the broker reports them. */
+export async function queueCounts(servers: ThrowawayServers, queue: string): Promise<QueueCounts> {
+  const out = await sh('rabbitmqctl', [
+    '-n',
+    servers.rabbitmq.node,
+    'list_queues',
+    'name',
+    'messages_ready',
+    'messages_unacknowledged',
+    '-q',
+    '--formatter',
+    'json',
+  ]);
+  const rows = JSON.parse(out) as {
+    name: string;
+    messages_ready: number;
+    messages_unacknowledged: number;
+  }[];
+  const row = rows.find((candidate) => candidate.name === queue);
+  return { ready: row?.messages_ready ?? 0, unacked: row?.messages_unacknowledged ?? 0 };
+}

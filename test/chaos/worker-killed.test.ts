@@ -1,0 +1,43 @@
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { runDrill } from './support/drill.js';
+import { sleep } from './support/load.js';
+import { queueCounts } from './support/throwaway-servers.js';
+
+const servers = inject('chaosServers');
+
+describe('the worker killed with SIGKILL mid-work', () => {
+  it('when the worker dies holding unacked messages, then they are redelivered to the restarted worker and no order is doubled', async () => {
+    let unackedAtKill = 0;
+    const { violations } = await runDrill({
+      name: 'worker-sigkill',
+      fault: 'SIGKILL to the worker while its inserts wait on a lock, restart with the same env',
+      expected: 'unacked messages redelivered; every accepted order stored once',
+      servers,
+      async inject({ stack, notes }) {
+        const blocker = new pg.Client({
+          host: '127.0.0.1',
+          port: servers.postgres.port,
+          user: 'postgres',
+          database: stack.env.POSTGRES_DB,
+        });
+        await blocker.connect();
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE orders IN SHARE MODE');
+        await sleep(1_500);
+        unackedAtKill = (await queueCounts(servers, stack.env.ORDERS_QUEUE!)).unacked;
+        stack.processes.worker.child.kill('SIGKILL');
+        const exit = await stack.processes.worker.exited;
+        await blocker.query('COMMIT');
+        await blocker.end();
+        await stack.restart('worker');
+        notes.push(
+          `${unackedAtKill} messages unacked when the worker was killed (exit ${exit}, signal SIGKILL)`,
+        );
+        return Date.now();
+      },
+    });
+    expect(violations).toEqual([]);
+    expect(unackedAtKill).toBeGreaterThan(0);
+  });
+});
