@@ -30,6 +30,7 @@ export interface ServiceDefinition {
         timeout: string;
         deregisterCriticalServiceAfter: string;
       }
+    | { tcp: string; interval: string; timeout: string; deregisterCriticalServiceAfter: string }
     | { ttl: string; deregisterCriticalServiceAfter: string };
   checkId: string;
 }
@@ -176,7 +177,9 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
             'ttl' in check
               ? // The typings demand a timeout; the client does not send one for TTL checks.
                 { ...common, ttl: check.ttl, timeout: check.ttl }
-              : { ...common, http: check.http, interval: check.interval, timeout: check.timeout },
+              : 'tcp' in check
+                ? { ...common, tcp: check.tcp, interval: check.interval, timeout: check.timeout }
+                : { ...common, http: check.http, interval: check.interval, timeout: check.timeout },
         }),
       );
       log.info(

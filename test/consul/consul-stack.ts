@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { startApi, type RunningApi } from '@flowstack/api';
+import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
+import { createConsulClient, type ConsulClient } from '@flowstack/consul';
+import { startConsulDouble, type RunningConsulDouble } from '@flowstack/consul-double';
+import { prepareTestDatabase, testEnvironment } from '@flowstack/domain/testing';
+import { createLogger } from '@flowstack/observability';
+
+/**
+ * A Consul for one test: the in-repo double by default, or the agent at CONSUL_HTTP_ADDR (DNS at
+ * CONSUL_DNS_ADDR). Names carry a unique suffix, so tests can share a real agent.
+ */
+export interface ConsulUnderTest {
+  url: string;
+  dns: { host: string; port: number } | undefined;
+  client: ConsulClient;
+  /** Unique Consul names of this test's dependencies. */
+  names: { postgres: string; redis: string; rabbitmq: string; kvPrefix: string; apiId: string };
+  /** Registers a dependency with a TCP check, as the local stack does; returns its service id. */
+  registerDependency(name: string, port: number, idSuffix?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startConsulUnderTest(): Promise<ConsulUnderTest> {
+  let double: RunningConsulDouble | undefined;
+  let url = process.env.CONSUL_HTTP_ADDR;
+  let dns: ConsulUnderTest['dns'];
+  if (url) {
+    url = /^https?:\/\//.test(url) ? url : `http://${url}`;
+    const dnsAddr = process.env.CONSUL_DNS_ADDR;
+    if (dnsAddr) {
+      const cut = dnsAddr.lastIndexOf(':');
+      dns = { host: dnsAddr.slice(0, cut), port: Number(dnsAddr.slice(cut + 1)) };
+    }
+  } else {
+    double = await startConsulDouble({ port: 0, dnsPort: 0 });
+    url = double.url;
+    dns = { host: double.host, port: double.dnsPort };
+  }
+  const client = createConsulClient({
+    address: url,
+    token: process.env.CONSUL_HTTP_TOKEN || undefined,
+    logger: createLogger({ service: 'consul-test', level: 'silent' }),
+  });
+  const id = randomUUID().slice(0, 8);
+  const registered: string[] = [];
+  return {
+    url,
+    dns,
+    client,
+    names: {
+      postgres: `ct-postgres-${id}`,
+      redis: `ct-redis-${id}`,
+      rabbitmq: `ct-rabbitmq-${id}`,
+      kvPrefix: `flowstack/config/api/`,
+      apiId: `flowstack-api-ct-${id}`,
+    },
+    async registerDependency(name, port, idSuffix = String(port)) {
+      const serviceId = `${name}-${idSuffix}`;
+      await client.registerService({
+        name,
+        id: serviceId,
+        address: '127.0.0.1',
+        port,
+        checkId: `${serviceId}-tcp`,
+        check: {
+          tcp: `127.0.0.1:${port}`,
+          interval: '1s',
+          timeout: '1s',
+          deregisterCriticalServiceAfter: '10m',
+        },
+      });
+      registered.push(serviceId);
+      return serviceId;
+    },
+    async stop() {
+      for (const serviceId of registered)
+        await client.deregisterService(serviceId).catch(() => undefined);
+      client.close();
+      await double?.stop();
+    },
+  };
+}
+
+/** The api in this process, wired to `consul` with discovery, live config and registration on. */
+export async function startApiWithConsul(
+  consul: ConsulUnderTest,
+  overrides: Record<string, string> = {},
+): Promise<{ api: RunningApi; config: ApiConfig }> {
+  await prepareTestDatabase();
+  const config = apiConfigSchema.parse(
+    testEnvironment({
+      CONSUL_HTTP_ADDR: consul.url,
+      ...(process.env.CONSUL_HTTP_TOKEN
+        ? { CONSUL_HTTP_TOKEN: process.env.CONSUL_HTTP_TOKEN }
+        : {}),
+      CONSUL_REGISTER: 'true',
+      CONSUL_SERVICE_ID: consul.names.apiId,
+      CONSUL_CHECK_INTERVAL: '1s',
+      CONSUL_DISCOVERY: 'http',
+      CONSUL_LIVE_CONFIG: 'true',
+      ...(consul.dns ? { CONSUL_DNS_SERVER: `${consul.dns.host}:${consul.dns.port}` } : {}),
+      CONSUL_POSTGRES_SERVICE: consul.names.postgres,
+      CONSUL_REDIS_SERVICE: consul.names.redis,
+      CONSUL_RABBITMQ_SERVICE: consul.names.rabbitmq,
+      // Bogus static addresses: the api can only work through what Consul tells it.
+      POSTGRES_HOST: 'static-address-not-used.invalid',
+      REDIS_HOST: 'static-address-not-used.invalid',
+      RABBITMQ_HOST: 'static-address-not-used.invalid',
+      ORDERS_EXCHANGE: `test.consul.${randomUUID()}`,
+      ...overrides,
+    }),
+  );
+  const api = await startApi(config, createLogger({ service: 'api', level: 'silent' }));
+  return { api, config };
+}
+
+/** A TCP forwarder this test controls: "PostgreSQL becomes unreachable" without touching it. */
+export interface TcpProxy {
+  port: number;
+  /** Refuse new connections and cut the open ones. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  let open = true;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cutAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut: () => {
+      open = false;
+      cutAll();
+    },
+    restore: () => {
+      open = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        cutAll();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A redis-server of this test's own on a free port (never the shared one). */
+export async function startThrowawayRedis(): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await eventually(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      }),
+    (up) => up,
+    10_000,
+  );
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export async function eventually<T>(
+  probe: () => T | Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
