@@ -149,9 +149,12 @@ job "api" {
     task "api" {
       driver = "docker"
 
+      # Nomad logs in with the role, renews the token and rewrites secrets/vault_token; the
+      # process reads the file and leases its own credentials, so nothing restarts on rotation.
       vault {
         role        = "flowstack-api"
         change_mode = "noop"
+        env         = false
       }
 
       config {
@@ -169,6 +172,9 @@ job "api" {
         PORT                = "3000"
         SHUTDOWN_TIMEOUT_MS = "5000"
         DRAIN_DELAY_MS      = "5000"
+        VAULT_AUTH_METHOD   = "token"
+        VAULT_TOKEN_FILE    = "/secrets/vault_token"
+        VAULT_ADDR          = "http://${attr.unique.network.ip-address}:8200"
         POSTGRES_HOST       = "127.0.0.1"
         POSTGRES_PORT       = "5432"
         POSTGRES_DB         = "flowstack"

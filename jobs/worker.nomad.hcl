@@ -1,5 +1,6 @@
 # flowstack worker: consumes order.created from RabbitMQ and stores orders in PostgreSQL.
 # Like the api, it fetches its own secrets from Vault with the task's token (vault.role below).
+# Its prestart task "migrate" runs flowstack-migrate; the worker image carries packages/domain.
 
 variable "datacenters" {
   type    = list(string)
@@ -122,12 +123,66 @@ job "worker" {
       }
     }
 
+    # flowstack-migrate (packages/domain) before the worker starts: every new version brings the
+    # schema forward first (migrations are additive and safe to run from several allocations at
+    # once). It runs as the PostgreSQL admin, read from KV through the default role, so the tables
+    # are owned by the admin and the default privileges give the service groups their access.
+    task "migrate" {
+      driver = "docker"
+
+      lifecycle {
+        hook    = "prestart"
+        sidecar = false
+      }
+
+      vault {
+        role = "nomad-workloads"
+      }
+
+      config {
+        image   = var.image
+        command = "node"
+        args    = ["/app/packages/domain/dist/migrate-cli.js"]
+      }
+
+      template {
+        data        = <<-EOT
+          {{ with secret "kv/data/flowstack/postgres/config" }}
+          POSTGRES_USER={{ .Data.data.admin_username }}
+          POSTGRES_PASSWORD={{ .Data.data.admin_password }}
+          {{ end }}
+        EOT
+        destination = "secrets/postgres.env"
+        env         = true
+        change_mode = "restart"
+      }
+
+      env {
+        LOG_LEVEL     = var.log_level
+        POSTGRES_HOST = "127.0.0.1"
+        POSTGRES_PORT = "5432"
+        POSTGRES_DB   = "flowstack"
+      }
+
+      kill_signal  = "SIGTERM"
+      kill_timeout = "15s"
+
+      resources {
+        cpu        = 200
+        memory     = 128
+        memory_max = 256
+      }
+    }
+
     task "worker" {
       driver = "docker"
 
+      # Nomad logs in with the role, renews the token and rewrites secrets/vault_token; the
+      # process reads the file and leases its own credentials, so nothing restarts on rotation.
       vault {
         role        = "flowstack-worker"
         change_mode = "noop"
+        env         = false
       }
 
       config {
@@ -145,6 +200,9 @@ job "worker" {
         HEALTH_PORT         = "3001"
         SHUTDOWN_TIMEOUT_MS = "5000"
         DRAIN_DELAY_MS      = "1000"
+        VAULT_AUTH_METHOD   = "token"
+        VAULT_TOKEN_FILE    = "/secrets/vault_token"
+        VAULT_ADDR          = "http://${attr.unique.network.ip-address}:8200"
         POSTGRES_HOST       = "127.0.0.1"
         POSTGRES_PORT       = "5432"
         POSTGRES_DB         = "flowstack"

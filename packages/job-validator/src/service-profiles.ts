@@ -50,7 +50,7 @@ export const SERVICE_PROFILES: readonly ServiceProfile[] = [
   },
   {
     service: 'migrate',
-    job: 'migrate',
+    job: 'worker',
     task: 'migrate',
     schema: commonConfigSchema,
     vaultRole: 'nomad-workloads',

@@ -9,7 +9,7 @@ describe('the repository as committed', () => {
     const repo = await realRepository();
     const jobs = (await readdir(`${REPO_ROOT}/jobs`)).filter((name) => name.endsWith('.nomad.hcl'));
     expect(jobs.sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'rabbitmq', 'redis', 'traefik', 'worker'].map(
+      ['api', 'postgres', 'rabbitmq', 'redis', 'traefik', 'worker'].map(
         (name) => `${name}.nomad.hcl`,
       ),
     );

@@ -151,7 +151,7 @@ describe('env-schema', () => {
   });
 
   it('when a template renders an unknown key into the env, then the rule fails', async () => {
-    const job = await brokenJob('migrate', 'POSTGRES_PASSWORD=', 'PGPASSWORD=');
+    const job = await brokenJob('worker', 'POSTGRES_PASSWORD=', 'PGPASSWORD=');
     expect(messages(await runRule(envSchemaRule, job))).toContain(
       'PGPASSWORD is not a key of the migrate config schema',
     );
