@@ -6,3 +6,9 @@ export {
   type SpawnOptions,
 } from './service-process.js';
 export { findUnreachable, isReachable, localDependencies, type Dependency } from './preflight.js';
+export {
+  startLocalVault,
+  PG_AUTH,
+  type LocalVault,
+  type LocalVaultOptions,
+} from './local-vault.js';

@@ -10,7 +10,7 @@ describe('npm run dev', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-    const result = spawnSync(process.execPath, [main], {
+    const result = spawnSync(process.execPath, [main, '--no-vault'], {
       env: { PATH: process.env.PATH, POSTGRES_PORT: String(port) },
       encoding: 'utf8',
       timeout: 30_000,

@@ -6,6 +6,9 @@ import { MissingDependencyError, startLocalStack } from './local-stack.js';
  * `npm run dev`: the whole local stack in one terminal. Log lines of api and worker are shown
  * with the service name in front; Ctrl-C stops both gracefully.
  */
+const args = new Set(process.argv.slice(2));
+const useVault = !args.has('--no-vault');
+const useConsul = !args.has('--no-consul');
 const env: Record<string, string | undefined> = {
   PORT: '3000',
   HEALTH_PORT: '3001',
@@ -41,18 +44,33 @@ try {
     env,
     logger,
     onLine: (service, line) => show(service, line),
+    vault: useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined,
+    consul: useConsul
+      ? {
+          port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
+          dnsPort: Number(process.env.CONSUL_DOUBLE_DNS_PORT ?? 8600),
+        }
+      : undefined,
   });
   write(`
 flowstack is running.
   API        ${stack.api.url}   (OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
+  Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
+  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
 
 Try:
   curl ${stack.api.url}/v1/products
   curl -i -X POST ${stack.api.url}/v1/orders -H 'content-type: application/json' \\
        -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" \\
        -d '{"customerEmail":"ada@example.com","items":[{"productId":"hand-grinder","quantity":1}]}'
-  curl ${stack.api.url}/v1/orders/<id from the Location header>
+  curl ${stack.api.url}/v1/orders/<id from the Location header>${
+    stack.consul === undefined
+      ? ''
+      : `
+  curl ${stack.consul.url}/v1/health/service/flowstack-api?passing
+  curl -X PUT ${stack.consul.url}/v1/kv/flowstack/config/api/ACCEPT_ORDERS -d false   # live: POST -> 503`
+  }
 
 Ctrl-C stops everything.`);
   let stopping = false;

@@ -99,7 +99,11 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
 
   return {
     async manage<T>(spec: ManageSpec<T>): Promise<ManagedSecret<T>> {
-      const log = logger.child({ component: 'vault-lease', secret: spec.name, path: spec.path });
+      const log = logger.child({
+        component: 'vault-lease',
+        credential: spec.name,
+        path: spec.path,
+      });
       let current = await read(spec, 1);
       const listeners = new Set<LeaseListener<T>>();
       const pendingRevokes = new Map<string, NodeJS.Timeout>();

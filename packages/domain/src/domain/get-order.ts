@@ -49,6 +49,9 @@ export async function getOrder(deps: GetOrderDeps, id: string): Promise<OrderVie
     .getJson(cacheKeys.pendingOrder(id), (raw) => pendingSchema.parse(raw))
     .catch(() => undefined);
   if (pending !== undefined) return { id, status: 'pending', acceptedAt: pending.acceptedAt };
+  // The worker may have stored the order (and removed the marker) between the two reads above.
+  const late = await findStoredOrder(deps.db, id);
+  if (late !== undefined) return toPublicOrder(late);
   throw AppError.notFound(
     'No order has this id (an order accepted moments ago may not be visible while the cache is down).',
   );

@@ -1,0 +1,140 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commonConfigSchema, loadConfig } from '@flowstack/config';
+import { createStaticCredentialSource } from '@flowstack/credentials';
+import { migrateDatabase } from '@flowstack/domain';
+import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
+import type { Logger } from '@flowstack/observability';
+import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
+import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
+import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+
+type Service = 'api' | 'worker';
+
+export interface LocalVault {
+  url: string;
+  rootToken: string;
+  double: VaultDouble;
+  /** Environment for one service: JWT login, PostgreSQL on the password-checking cluster. */
+  serviceEnv(service: Service): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface LocalVaultOptions {
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  /** Vault double port (default 8200; 0 = any free port). */
+  port?: number;
+  /** Lease TTL and max TTL of every dynamic credential (default 1h / 24h). */
+  credentialTtl?: string;
+  credentialMaxTtl?: string;
+  seed?: boolean;
+}
+
+/** The second PostgreSQL that checks passwords (scripts/pg-auth-cluster.sh). */
+export const PG_AUTH = {
+  host: '127.0.0.1',
+  port: 5433,
+  adminUser: 'vaultadmin',
+  adminPassword: 'vaultadmin-local-only',
+};
+
+/**
+ * Vault for the local stack: starts the double, migrates the `flowstack` database on the
+ * password-checking PostgreSQL (5433) as its admin, runs the infra bootstrap against the double
+ * (the same code that configures a real Vault), and stands in for Nomad's identity issuer: a
+ * local RS256 key whose public half the JWT auth method trusts signs one workload JWT per
+ * service, written where Nomad would put it (secrets/nomad_token).
+ */
+export async function startLocalVault(options: LocalVaultOptions): Promise<LocalVault> {
+  const env = { ...options.env, POSTGRES_HOST: PG_AUTH.host, POSTGRES_PORT: String(PG_AUTH.port) };
+  const config = loadConfig('dev-stack', commonConfigSchema, env);
+  await migrateDatabase({
+    host: PG_AUTH.host,
+    port: PG_AUTH.port,
+    database: config.POSTGRES_DB,
+    credentials: createStaticCredentialSource({
+      username: PG_AUTH.adminUser,
+      password: PG_AUTH.adminPassword,
+    }),
+    logger: options.logger,
+    createDatabase: true,
+    seed: options.seed ?? true,
+  });
+
+  const double = await startVaultDouble({ port: options.port ?? 8200 });
+  try {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const dir = await mkdtemp(join(tmpdir(), 'flowstack-vault-'));
+    await bootstrapVault({
+      ...DEFAULTS,
+      address: double.url,
+      token: double.rootToken,
+      postgres: {
+        url: `postgresql://${PG_AUTH.adminUser}:${PG_AUTH.adminPassword}@${PG_AUTH.host}:${PG_AUTH.port}/${config.POSTGRES_DB}`,
+      },
+      redis: {
+        host: config.REDIS_HOST,
+        port: config.REDIS_PORT,
+        username: options.env.REDIS_ADMIN_USER ?? 'default',
+        password: options.env.REDIS_ADMIN_PASSWORD ?? 'local-nopass',
+      },
+      rabbitmq: {
+        managementUrl:
+          options.env.RABBITMQ_MANAGEMENT_URL ?? `http://${config.RABBITMQ_HOST}:15672`,
+        username: options.env.RABBITMQ_ADMIN_USER ?? 'guest',
+        password: options.env.RABBITMQ_ADMIN_PASSWORD ?? 'guest',
+      },
+      jwt: { publicKeys: [await exportSPKI(publicKey)] },
+      credentialTtl: options.credentialTtl ?? '1h',
+      credentialMaxTtl: options.credentialMaxTtl ?? '24h',
+      auditFilePath: join(dir, 'audit.log'),
+      ordersExchange: config.ORDERS_EXCHANGE,
+      ordersQueue: config.ORDERS_QUEUE,
+      redisKeyPrefix: config.REDIS_KEY_PREFIX,
+    });
+    const jwtFiles = {
+      api: await writeWorkloadJwt(dir, 'api', privateKey),
+      worker: await writeWorkloadJwt(dir, 'worker', privateKey),
+    };
+    return {
+      url: double.url,
+      rootToken: double.rootToken,
+      double,
+      serviceEnv: (service) => ({
+        VAULT_AUTH_METHOD: 'jwt',
+        VAULT_ADDR: double.url,
+        VAULT_JWT_FILE: jwtFiles[service],
+        VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
+        POSTGRES_HOST: PG_AUTH.host,
+        POSTGRES_PORT: String(PG_AUTH.port),
+      }),
+      stop: () => double.stop(),
+    };
+  } catch (error) {
+    await double.stop();
+    throw error;
+  }
+}
+
+/** A JWT shaped like Nomad's workload identity for the service's task. */
+async function writeWorkloadJwt(dir: string, service: Service, key: CryptoKey): Promise<string> {
+  const jwt = await new SignJWT({
+    nomad_namespace: 'default',
+    nomad_job_id: SERVICE_VAULT_NAMES[service].nomadJobId,
+    nomad_task: service,
+    nomad_allocation_id: 'local',
+  })
+    .setProtectedHeader({ alg: 'RS256', kid: 'local-dev' })
+    .setSubject(`global:default:${service}:${service}:${service}:default`)
+    .setAudience('vault.io')
+    .setIssuedAt()
+    .setExpirationTime('7d')
+    .sign(key);
+  const secrets = join(dir, service, 'secrets');
+  await mkdir(secrets, { recursive: true });
+  const file = join(secrets, 'nomad_token');
+  await writeFile(file, jwt, { mode: 0o600 });
+  return file;
+}
