@@ -13,6 +13,12 @@ variable "image" {
   default = "postgres:17.5-bookworm"
 }
 
+variable "admin_port" {
+  type        = number
+  default     = 15432
+  description = "Host port Vault's database engine (outside the mesh) manages users through."
+}
+
 variable "volume" {
   type        = string
   default     = "flowstack-pgdata"
@@ -38,6 +44,11 @@ job "postgres" {
 
     network {
       mode = "bridge"
+
+      port "admin" {
+        static = var.admin_port
+        to     = 5432
+      }
     }
 
     volume "pgdata" {
@@ -79,6 +90,20 @@ job "postgres" {
         args     = ["-h", "127.0.0.1", "-p", "5432"]
         interval = "10s"
         timeout  = "3s"
+      }
+    }
+
+    # Vault runs outside the mesh; its database engine creates and revokes users through this port.
+    service {
+      name = "postgres-admin"
+      port = "admin"
+
+      check {
+        name     = "postgres-admin-tcp"
+        type     = "tcp"
+        port     = "admin"
+        interval = "10s"
+        timeout  = "2s"
       }
     }
 

@@ -13,6 +13,12 @@ variable "image" {
   default = "rabbitmq:4.1.2-management"
 }
 
+variable "management_port" {
+  type        = number
+  default     = 15672
+  description = "Host port of the management API, which Vault's RabbitMQ engine calls."
+}
+
 job "rabbitmq" {
   datacenters = var.datacenters
   type        = "service"
@@ -34,7 +40,8 @@ job "rabbitmq" {
       mode = "bridge"
 
       port "management" {
-        to = 15672
+        static = var.management_port
+        to     = 15672
       }
     }
 

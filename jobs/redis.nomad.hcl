@@ -12,6 +12,12 @@ variable "image" {
   default = "redis:7.4.5-bookworm"
 }
 
+variable "admin_port" {
+  type        = number
+  default     = 16379
+  description = "Host port Vault's database engine (outside the mesh) manages ACL users through."
+}
+
 job "redis" {
   datacenters = var.datacenters
   type        = "service"
@@ -31,6 +37,11 @@ job "redis" {
 
     network {
       mode = "bridge"
+
+      port "admin" {
+        static = var.admin_port
+        to     = 6379
+      }
     }
 
     restart {
@@ -63,6 +74,20 @@ job "redis" {
         address_mode = "alloc"
         interval     = "10s"
         timeout      = "2s"
+      }
+    }
+
+    # Vault runs outside the mesh; its database engine creates and revokes ACL users through this port.
+    service {
+      name = "redis-admin"
+      port = "admin"
+
+      check {
+        name     = "redis-admin-tcp"
+        type     = "tcp"
+        port     = "admin"
+        interval = "10s"
+        timeout  = "2s"
       }
     }
 
