@@ -22,6 +22,8 @@ export async function startVaultStack(options: {
   credentialTtl: string;
   credentialMaxTtl: string;
   env?: Record<string, string>;
+  /** Extra options of the local Vault (its port, the address services are given). */
+  vaultOptions?: { port?: number; servicesAddress?: string };
 }): Promise<VaultStack> {
   const id = randomUUID();
   const env = testEnvironment({
@@ -44,6 +46,7 @@ export async function startVaultStack(options: {
       port: 0,
       credentialTtl: options.credentialTtl,
       credentialMaxTtl: options.credentialMaxTtl,
+      ...options.vaultOptions,
     },
     onLine: (service, line) => output.push(`${service} ${line}`),
   });

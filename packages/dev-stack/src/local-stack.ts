@@ -37,7 +37,9 @@ export async function startLocalStack(options: {
    * Start the Vault double, bootstrap it, and run api and worker on Vault-issued credentials
    * (JWT login); PostgreSQL is then the password-checking cluster on 5433.
    */
-  vault?: { port?: number; credentialTtl?: string; credentialMaxTtl?: string } | undefined;
+  vault?:
+    | { port?: number; credentialTtl?: string; credentialMaxTtl?: string; servicesAddress?: string }
+    | undefined;
   /** Start the Consul double; api and worker register in it and find their dependencies there. */
   consul?: { port?: number; dnsPort?: number } | undefined;
 }): Promise<LocalStack> {

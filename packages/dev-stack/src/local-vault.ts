@@ -30,6 +30,8 @@ export interface LocalVaultOptions {
   credentialTtl?: string;
   credentialMaxTtl?: string;
   seed?: boolean;
+  /** The Vault address api and worker are given, when it is not the double's own (a proxy). */
+  servicesAddress?: string | undefined;
 }
 
 /** The second PostgreSQL that checks passwords (scripts/pg-auth-cluster.sh). */
@@ -104,7 +106,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       double,
       serviceEnv: (service) => ({
         VAULT_AUTH_METHOD: 'jwt',
-        VAULT_ADDR: double.url,
+        VAULT_ADDR: options.servicesAddress ?? double.url,
         VAULT_JWT_FILE: jwtFiles[service],
         VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
         POSTGRES_HOST: PG_AUTH.host,
