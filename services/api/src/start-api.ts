@@ -58,6 +58,8 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
         requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
         headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
         keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        // The default sweep runs every 30 s, which would let a slow client outstay its timeouts.
+        connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
       },
       app,
     );

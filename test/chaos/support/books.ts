@@ -152,11 +152,3 @@ export async function settleBooks(options: {
       .filter((violation): violation is string => violation !== undefined),
   };
 }
-
-/** The first POST that started after `sinceMs` and got 202: how long the stack took to heal. */
-export function recoveryMs(record: LoadRecord, sinceMs: number): number | undefined {
-  const first = record.posts
-    .filter((post) => post.outcome.startedMs >= sinceMs && post.outcome.status === 202)
-    .sort((a, b) => a.outcome.startedMs - b.outcome.startedMs)[0];
-  return first === undefined ? undefined : first.outcome.endedMs - sinceMs;
-}

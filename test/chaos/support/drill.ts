@@ -14,6 +14,7 @@ import {
 } from './load.js';
 import { verifyRecovered } from './recovery.js';
 import { errorsOf, recordResult, type DrillResult } from './results.js';
+import { secretLeaks } from './secrets.js';
 import type { ThrowawayServers } from './throwaway-servers.js';
 
 export const PRODUCT_IDS = SEED_PRODUCTS.map((product) => product.id);
@@ -107,6 +108,7 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
     violations.push(...standardViolations(books, record, spec.allowedFailures ?? []));
     if (spec.check !== undefined)
       violations.push(...(await spec.check({ ...context, books, record })));
+    violations.push(...secretLeaks(stack.output).slice(0, 5));
 
     const result: DrillResult = {
       drill: spec.name,
