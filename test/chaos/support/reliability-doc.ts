@@ -26,7 +26,11 @@ export function renderDrillTable(file: ResultsFile): string {
         String(r.duplicates),
         String(r.missing),
         `${errors(r)}${r.ambiguous > 0 ? ` (${r.ambiguous} retried, ${r.storedWhileAmbiguous} already stored)` : ''}`,
-        r.recoveryMs === undefined ? 'n/a' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
+        r.recoveryMs === undefined
+          ? 'n/a'
+          : r.recoveryMs < 1_000
+            ? `${r.recoveryMs} ms`
+            : `${(r.recoveryMs / 1000).toFixed(1)} s`,
         r.ranAt.slice(0, 16).replace('T', ' '),
       ]
         .map(cell)
