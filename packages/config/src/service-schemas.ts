@@ -93,10 +93,13 @@ export const workerConfigSchema = z.object({
   }),
   HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
   HOST: text('0.0.0.0', 'Address the health server listens on.'),
-  WORKER_PREFETCH: positiveInt(32, 'Unacknowledged messages the broker may hand this worker.'),
+  WORKER_PREFETCH: positiveInt(
+    200,
+    'Unacknowledged messages the broker may hand this worker (two batches in flight by default).',
+  ),
   WORKER_BATCH_SIZE: positiveInt(
-    16,
-    'Orders stored per transaction (capped at WORKER_PREFETCH; keep prefetch at least twice this); 1 = one transaction per message.',
+    100,
+    'Orders stored per transaction, capped at half of WORKER_PREFETCH so the next batch fills while one commits; 1 = one transaction per message.',
   ),
   WORKER_MAX_ATTEMPTS: positiveInt(
     5,

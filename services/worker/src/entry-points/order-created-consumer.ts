@@ -36,7 +36,8 @@ export function consumeOrderCreated(
     batch:
       options.batchSize > 1
         ? {
-            maxMessages: Math.min(options.batchSize, options.prefetch),
+            // Half the prefetch window: the broker fills the next batch while this one commits.
+            maxMessages: Math.min(options.batchSize, Math.max(1, Math.floor(options.prefetch / 2))),
             handle: async (messages) => {
               await storeOrders(
                 deps,
