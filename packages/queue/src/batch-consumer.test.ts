@@ -52,7 +52,7 @@ describe('batch consumer', () => {
       .then((consumer) => consumer.stop());
     await t.publishMany(30, (index) => ({ n: index }));
     const batches: ConsumedMessage[][] = [];
-    await t.connection.consume(
+    const consumer = await t.connection.consume(
       t.spec({
         batch: {
           maxMessages: 8,
@@ -70,6 +70,8 @@ describe('batch consumer', () => {
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, index) => index));
     expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(8);
     expect(batches.some((batch) => batch.length > 1)).toBe(true);
+    // Anything left unacked would return to the queue when the channel closes.
+    await consumer.stop();
     expect(await admin.messageCount(t.queue)).toBe(0);
   });
 

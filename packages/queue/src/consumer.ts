@@ -54,6 +54,8 @@ class Attachment {
   private state: 'starting' | 'consuming' | 'stopping' | 'closed' = 'starting';
   private readonly inFlight = new Set<Promise<void>>();
   private readonly returned = new Set<string>();
+  /** Delivery tags of this channel not acked or nacked yet (tags only grow on a channel). */
+  private readonly unsettled = new Set<number>();
   /** Batch mode: deliveries waiting for the next flush. */
   private readonly pending: Delivery[] = [];
   private flushTimer:
@@ -137,6 +139,7 @@ class Attachment {
       channel.close().catch(() => undefined);
       return;
     }
+    this.unsettled.add(message.fields.deliveryTag);
     const delivery = this.receive(message);
     if (this.spec.batch === undefined || delivery.consumed === undefined) {
       this.track(
@@ -276,9 +279,43 @@ class Attachment {
       );
       return;
     }
-    for (const delivery of batch) {
-      this.observe(this.settle(channel, delivery.message, 'ack'), delivery.started);
+    this.ackBatch(channel, batch);
+  }
+
+  /**
+   * One `ack(multiple)` for the whole batch when no older delivery of this channel is still
+   * unsettled (the usual case): a single frame instead of one per message. Otherwise one each.
+   */
+  private ackBatch(channel: ConfirmChannel, batch: Delivery[]): void {
+    const last = batch[batch.length - 1]!.message;
+    const lastTag = last.fields.deliveryTag;
+    const inBatch = new Set(batch.map((delivery) => delivery.message.fields.deliveryTag));
+    let onlyThisBatch = true;
+    for (const tag of this.unsettled) {
+      if (tag <= lastTag && !inBatch.has(tag)) {
+        onlyThisBatch = false;
+        break;
+      }
     }
+    if (!onlyThisBatch) {
+      for (const delivery of batch) {
+        this.observe(this.settle(channel, delivery.message, 'ack'), delivery.started);
+      }
+      return;
+    }
+    let outcome: Outcome = 'ack';
+    try {
+      channel.ack(last, true);
+      for (const tag of inBatch) this.unsettled.delete(tag);
+      this.host.metrics.acked.inc({ queue: this.spec.queue }, batch.length);
+    } catch (error) {
+      this.logger.warn(
+        { error: describeError(error) },
+        'could not ack (channel closed); the broker will redeliver the batch',
+      );
+      outcome = 'requeue';
+    }
+    for (const delivery of batch) this.observe(outcome, delivery.started);
   }
 
   private classify(error: unknown): FailureAction {
@@ -384,6 +421,7 @@ class Attachment {
       await new Promise((resolve) => setTimeout(resolve, REQUEUE_PAUSE_MS));
       try {
         channel.nack(message, false, true);
+        this.unsettled.delete(message.fields.deliveryTag);
       } catch {
         // The channel is gone: the broker has already put the message back.
       }
@@ -394,6 +432,7 @@ class Attachment {
   private settle(channel: ConfirmChannel, message: ConsumeMessage, outcome: Outcome): Outcome {
     try {
       channel.ack(message);
+      this.unsettled.delete(message.fields.deliveryTag);
       if (outcome === 'ack') this.host.metrics.acked.inc({ queue: this.spec.queue });
       return outcome;
     } catch (error) {

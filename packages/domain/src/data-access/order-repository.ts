@@ -47,20 +47,34 @@ export async function insertOrderOnce(tx: Queryable, order: NewOrder): Promise<b
 }
 
 /**
- * Inserts many orders and their items in one round trip each; ids already stored are skipped
- * (ON CONFLICT DO NOTHING). Returns the stored_at of every order inserted by this call. Sort the
- * orders by id so concurrent batches take their row locks in the same order (no deadlock).
+ * Inserts many orders and their items in one statement (so one round trip, atomic without an
+ * explicit transaction); ids already stored are skipped (ON CONFLICT DO NOTHING) together with
+ * their items. Returns the stored_at of every order this call inserted. Sort the orders by id so
+ * concurrent batches take their row locks in the same order (no deadlock).
  */
 export async function insertOrdersOnce(
-  tx: Queryable,
+  db: Queryable,
   orders: readonly NewOrder[],
 ): Promise<Map<string, Date>> {
   if (orders.length === 0) return new Map();
-  const inserted = await tx.query<{ id: string; stored_at: Date }>(
-    `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at, customer_email_masked)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[])
-     ON CONFLICT (id) DO NOTHING
-     RETURNING id, stored_at`,
+  const lines = orders.flatMap((order) =>
+    order.items.map((item, index) => ({ orderId: order.id, line: index + 1, item })),
+  );
+  // The items' foreign key is checked at the end of the statement, when the orders exist.
+  const inserted = await db.query<{ id: string; stored_at: Date }>(
+    `WITH new_orders AS (
+       INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id, stored_at
+     ), new_items AS (
+       INSERT INTO order_items (order_id, line, product_id, quantity, unit_price_cents)
+       SELECT i.order_id, i.line, i.product_id, i.quantity, i.unit_price_cents
+       FROM unnest($7::uuid[], $8::smallint[], $9::text[], $10::int[], $11::int[])
+         AS i(order_id, line, product_id, quantity, unit_price_cents)
+       JOIN new_orders o ON o.id = i.order_id
+     )
+     SELECT id, stored_at FROM new_orders`,
     [
       orders.map((order) => order.id),
       orders.map((order) => order.requestFingerprint),
@@ -68,29 +82,14 @@ export async function insertOrdersOnce(
       orders.map(totalOf),
       orders.map((order) => order.currency),
       orders.map((order) => order.acceptedAt),
-      orders.map((order) => order.customerEmailMasked ?? null),
+      lines.map((line) => line.orderId),
+      lines.map((line) => line.line),
+      lines.map((line) => line.item.productId),
+      lines.map((line) => line.item.quantity),
+      lines.map((line) => line.item.unitPriceCents),
     ],
   );
-  const storedAt = new Map(inserted.rows.map((row) => [row.id, row.stored_at]));
-  const lines = orders
-    .filter((order) => storedAt.has(order.id))
-    .flatMap((order) =>
-      order.items.map((item, index) => ({ orderId: order.id, line: index + 1, item })),
-    );
-  if (lines.length > 0) {
-    await tx.query(
-      `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price_cents)
-       SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::int[], $5::int[])`,
-      [
-        lines.map((line) => line.orderId),
-        lines.map((line) => line.line),
-        lines.map((line) => line.item.productId),
-        lines.map((line) => line.item.quantity),
-        lines.map((line) => line.item.unitPriceCents),
-      ],
-    );
-  }
-  return storedAt;
+  return new Map(inserted.rows.map((row) => [row.id, row.stored_at]));
 }
 
 function totalOf(order: NewOrder): number {

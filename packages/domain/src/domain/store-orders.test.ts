@@ -71,9 +71,16 @@ async function storedRows(ids: readonly string[]) {
 }
 
 describe('storeOrders', () => {
-  it('when a batch of valid orders arrives, then each is priced and stored once with its items, and cached as stored', async () => {
+  it('when a batch of valid orders arrives, then each is priced and stored once with its items, and its pending marker is dropped', async () => {
     const second = await createTestProduct(db, { priceCents: 1000 });
     const messages = Array.from({ length: 20 }, () => messageFor([product, second]));
+    for (const message of messages) {
+      await cache.setJson(
+        cacheKeys.pendingOrder(message.orderId),
+        { acceptedAt: message.acceptedAt },
+        60,
+      );
+    }
 
     const result = await storeOrders(deps, messages);
 
@@ -82,8 +89,11 @@ describe('storeOrders', () => {
     expect(rows).toHaveLength(20);
     for (const row of rows)
       expect(row).toMatchObject({ total_cents: 2 * 250 + 2 * 1000, lines: 2 });
-    const cached = await cache.getJson(cacheKeys.storedOrder(messages[0]!.orderId), (raw) => raw);
-    expect(cached).toMatchObject({ id: messages[0]!.orderId, status: 'stored', totalCents: 2500 });
+    for (const message of messages) {
+      expect(
+        await cache.getJson(cacheKeys.pendingOrder(message.orderId), (raw) => raw),
+      ).toBeUndefined();
+    }
   });
 
   it('when a batch repeats orders (inside it and from an earlier batch), then every order is stored exactly once', async () => {

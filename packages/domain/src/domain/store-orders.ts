@@ -6,7 +6,6 @@ import {
   parseOrThrow,
   type OrderCreatedMessage,
 } from './order-schemas.js';
-import type { StoredOrderView } from './order-views.js';
 import { priceOrder } from './price-order.js';
 import { storeOrder, type StoreOrderDeps } from './store-order.js';
 
@@ -18,10 +17,10 @@ export interface StoredBatch {
 }
 
 /**
- * Stores a batch of `order.created` messages in one transaction: one catalog read, one INSERT
- * for the orders and one for their items, each order once (ON CONFLICT DO NOTHING). It is all or
- * nothing: one invalid message (4xx AppError) or a database error rejects the whole batch, and
- * the caller handles the messages one by one with `storeOrder` instead.
+ * Stores a batch of `order.created` messages: one catalog read, then one statement inserting the
+ * orders and their items, each order once (ON CONFLICT DO NOTHING). It is all or nothing: one
+ * invalid message (4xx AppError) or a database error rejects the whole batch, and the caller
+ * handles the messages one by one with `storeOrder` instead.
  */
 export async function storeOrders(
   deps: StoreOrderDeps,
@@ -34,63 +33,48 @@ export async function storeOrders(
   }
   const unique = [...messages.values()];
 
-  const { orders, storedAt } = await deps.db.withTransaction(async (tx) => {
-    const catalog = await findProducts(
-      tx,
-      unique.flatMap((message) => message.items.map((item) => item.productId)),
-    );
-    const priced = unique
-      .map((message) => priceOrder(message, catalog))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { orders: priced, storedAt: await insertOrdersOnce(tx, priced) };
-  });
+  // Two round trips for the whole batch: the prices, then one atomic INSERT of orders and items.
+  // A transaction around both would add BEGIN and COMMIT and no consistency: under READ
+  // COMMITTED the INSERT would not see the catalog as the SELECT did anyway.
+  const catalog = await findProducts(
+    deps.db,
+    unique.flatMap((message) => message.items.map((item) => item.productId)),
+  );
+  const orders = unique
+    .map((message) => priceOrder(message, catalog))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const storedAt = await insertOrdersOnce(deps.db, orders);
 
-  const views: StoredOrderView[] = [];
-  for (const order of orders) {
-    const at = storedAt.get(order.id);
-    if (at === undefined) continue;
-    views.push({
-      id: order.id,
-      status: 'stored',
-      totalCents: order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
-      currency: order.currency,
-      acceptedAt: new Date(order.acceptedAt).toISOString(),
-      storedAt: at.toISOString(),
-      ...(order.customerEmailMasked === undefined
-        ? {}
-        : { customerEmail: order.customerEmailMasked }),
-      items: order.items,
-    });
-  }
-  await refreshCache(deps, views);
+  const inserted = orders.filter((order) => storedAt.has(order.id));
+  await dropPendingMarkers(
+    deps,
+    inserted.map((order) => order.id),
+  );
   // Already stored before this batch: the single path re-reads and refreshes the cache.
   const duplicates = orders.filter((order) => !storedAt.has(order.id));
   for (const order of duplicates) await storeOrder(deps, messages.get(order.id));
 
   deps.logger.info(
-    { size: bodies.length, stored: views.length, duplicates: bodies.length - views.length },
+    { size: bodies.length, stored: inserted.length, duplicates: bodies.length - inserted.length },
     'order batch stored',
   );
-  return { stored: views.length, duplicates: bodies.length - views.length };
+  return { stored: inserted.length, duplicates: bodies.length - inserted.length };
 }
 
-/** After commit, best effort, one warning for the batch: a stale marker only delays `stored`. */
-async function refreshCache(
-  deps: StoreOrderDeps,
-  views: readonly StoredOrderView[],
-): Promise<void> {
-  if (views.length === 0) return;
-  const results = await Promise.allSettled([
-    ...views.map((view) =>
-      deps.cache.setJson(cacheKeys.storedOrder(view.id), view, deps.cacheTtlSeconds),
-    ),
-    deps.cache.delete(...views.map((view) => cacheKeys.pendingOrder(view.id))),
-  ]);
-  const failed = results.filter((result) => result.status === 'rejected');
-  if (failed.length > 0) {
+/**
+ * After commit, best effort, one command for the batch. The stored view is not written ahead (one
+ * SET per order was a third of the batch's cost): the first GET loads it from PostgreSQL and
+ * caches it, as for any cache-aside read. A marker left behind only shows `pending` until GET
+ * finds the stored row, which it checks first.
+ */
+async function dropPendingMarkers(deps: StoreOrderDeps, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    await deps.cache.delete(...ids.map((id) => cacheKeys.pendingOrder(id)));
+  } catch (error) {
     deps.logger.warn(
-      { orders: views.length, failed: failed.length, err: failed[0]?.reason },
-      'cache not refreshed after batch store',
+      { orders: ids.length, err: error },
+      'pending markers not dropped after batch store',
     );
   }
 }
