@@ -38,7 +38,11 @@ export interface PostgresTarget {
 
 const CHUNK = 5_000;
 
-export async function databaseCompletionSource(target: PostgresTarget): Promise<CompletionSource> {
+/** Orders of flowstack (`orders`) or of the naive baseline (`bench_naive_orders`). */
+export async function databaseCompletionSource(
+  target: PostgresTarget,
+  table: 'orders' | 'bench_naive_orders' = 'orders',
+): Promise<CompletionSource> {
   const db: Database = await createDatabase({
     host: target.host,
     port: target.port,
@@ -56,7 +60,7 @@ export async function databaseCompletionSource(target: PostgresTarget): Promise<
       const found = new Map<string, OrderTimes>();
       for (let start = 0; start < ids.length; start += CHUNK) {
         const { rows } = await db.query<{ id: string; accepted_at: Date; stored_at: Date }>(
-          'SELECT id, accepted_at, stored_at FROM orders WHERE id = ANY($1::uuid[])',
+          `SELECT id, accepted_at, stored_at FROM ${table} WHERE id = ANY($1::uuid[])`,
           [ids.slice(start, start + CHUNK)],
         );
         for (const row of rows) {

@@ -7,7 +7,11 @@ export function formatTable(headers: string[], rows: string[][]): string {
     Math.max(header.length, ...rows.map((row) => (row[index] ?? '').length)),
   );
   const line = (cells: string[]) =>
-    cells.map((cell, index) => cell.padStart(widths[index]!)).join('  ');
+    cells
+      .map((cell, index) =>
+        index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!),
+      )
+      .join('  ');
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join(
     '\n',
   );

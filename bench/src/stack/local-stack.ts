@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { commonConfigSchema, loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { serviceEntryPoint } from '@flowstack/dev-stack';
@@ -61,8 +62,15 @@ export async function prepareDatabase(env: Record<string, string>): Promise<void
 export function spawnService(
   name: 'api' | 'worker',
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): Promise<BenchProcess> {
-  return spawnNode({ name, script: serviceEntryPoint(name), env, readyWhen: listeningLine(name) });
+  return spawnNode({
+    name,
+    script: serviceEntryPoint(name),
+    env,
+    nodeArgs,
+    readyWhen: listeningLine(name),
+  });
 }
 
 export interface BenchStack {
@@ -102,5 +110,33 @@ export async function answers(url: string): Promise<boolean> {
     return response.ok;
   } catch {
     return false;
+  }
+}
+
+export function missProductIds(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, index) => `bench-miss-${String(index + 1).padStart(7, '0')}`,
+  );
+}
+
+/** Products nobody reads twice in a run (the cache-miss path), and the naive baseline's table. */
+export async function seedBenchTables(
+  target: PostgresTarget,
+  missProducts: number,
+  extraSql: string[] = [],
+): Promise<void> {
+  const client = new pg.Client(target);
+  await client.connect();
+  try {
+    for (const sql of extraSql) await client.query(sql);
+    await client.query(
+      `INSERT INTO products (id, name, description, price_cents, currency)
+       SELECT 'bench-miss-' || lpad(g::text, 7, '0'), 'Bench product ' || g, '', 100 + g % 900, 'EUR'
+       FROM generate_series(1, $1::int) AS g ON CONFLICT (id) DO NOTHING`,
+      [missProducts],
+    );
+  } finally {
+    await client.end();
   }
 }

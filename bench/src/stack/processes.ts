@@ -21,6 +21,8 @@ export interface SpawnNodeOptions {
   script: string;
   args?: string[];
   env: Record<string, string>;
+  /** Flags for node itself, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
   /** Returns the announced URL when a stdout line says the process is ready. */
   readyWhen: (line: string) => string | undefined;
   startupTimeoutMs?: number;
@@ -31,10 +33,14 @@ export interface SpawnNodeOptions {
  * parsing, so the kit spends as little CPU as possible on the services' log lines.
  */
 export function spawnNode(options: SpawnNodeOptions): Promise<BenchProcess> {
-  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
@@ -57,7 +63,9 @@ export function spawnNode(options: SpawnNodeOptions): Promise<BenchProcess> {
       if (url === undefined) return;
       clearTimeout(timer);
       lines.close();
+      // Closing readline pauses stdout; a paused pipe fills up and stalls the service's logging.
       child.stdout.on('data', () => undefined);
+      child.stdout.resume();
       resolve({
         name: options.name,
         pid: child.pid!,

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runBench, type BenchSettings } from '../bench/run-bench.js';
+import { profilePaths } from '../bench/profile-paths.js';
+import { ratiosTable, writeReport } from '../report/write-report.js';
+
+const USAGE = `usage: npm run bench -- [options]
+  --quick              short runs (one round of 3 s, 15 s pipeline, 10,000-message backlog)
+  --duration SECONDS   per path and round (default 5)
+  --rounds N           rounds of the short paths, each baseline next to its flowstack path;
+                       the median round is reported (default 3)
+  --connections N      (default 10)
+  --pipeline SECONDS   sustained pipeline run (default 60)
+  --backlog N          messages for the worker drain (default 50000)
+  --profile            instead: CPU profiles of each flowstack path under load (node --cpu-prof)
+  --out DIR            results directory (default bench/results)`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      connections: { type: 'string', default: '10' },
+      rounds: { type: 'string' },
+      pipeline: { type: 'string' },
+      backlog: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const quick = values.quick;
+  const number = (raw: string | undefined, fallback: number) => {
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`not a positive number: ${raw}`);
+    return value;
+  };
+  const durationSeconds = number(values.duration, quick ? 3 : 5);
+  const settings: BenchSettings = {
+    durationSeconds,
+    rounds: number(values.rounds, quick ? 1 : 3),
+    warmupSeconds: quick ? 1 : 3,
+    connections: number(values.connections, 10),
+    pipelineSeconds: number(values.pipeline, quick ? 15 : 60),
+    halfRateSeconds: quick ? 10 : 20,
+    backlog: number(values.backlog, quick ? 10_000 : 50_000),
+    missProducts: 200_000,
+    log: (line) => process.stderr.write(`${line}\n`),
+    progress: process.stderr.isTTY,
+  };
+  const out = values.out ?? fileURLToPath(new URL('../../results', import.meta.url));
+  if (values.profile) {
+    const summaries = await profilePaths(settings, out);
+    for (const summary of summaries) {
+      process.stdout.write(`\n${summary.process} ${summary.path} (${summary.file})\n`);
+      for (const entry of summary.byCategory)
+        process.stdout.write(`  ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.name}\n`);
+      process.stdout.write('  top functions:\n');
+      for (const entry of summary.topFunctions.slice(0, 12))
+        process.stdout.write(`  ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.name}\n`);
+    }
+    return 0;
+  }
+  const results = await runBench(settings);
+  const written = await writeReport(results, out);
+  process.stdout.write(`\n${ratiosTable(results, process.stdout.isTTY)}\n\n`);
+  process.stdout.write(
+    `report: ${written.html}\nresults: ${written.json} (and ${written.latest})\n`,
+  );
+  const lost = results.checks.filter(
+    (check) => check.check.endsWith('accepted = stored') && !check.met,
+  );
+  if (lost.length > 0) {
+    process.stderr.write(
+      `\n!!! ORDERS LOST: ${lost.map((check) => `${check.check}: ${check.value}`).join('; ')} !!!\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? error.stack : String(error)}\n\n${USAGE}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
