@@ -34,6 +34,11 @@ const turbo = spawnSync(
   { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
 );
 
+// The fault drills restart throwaway servers and run one file at a time: a suite of their own.
+const chaosReport = join(root, 'test', '.chaos-results.json');
+rmSync(chaosReport, { force: true });
+const chaos = run('npm', ['run', 'test:chaos', '-w', '@flowstack/system-tests']);
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -52,6 +57,15 @@ for (const dir of workspaces) {
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
 }
+if (existsSync(chaosReport)) {
+  const report = JSON.parse(readFileSync(chaosReport, 'utf8'));
+  if (!report.success || report.numTotalTests === 0) failedWorkspaces.push('chaos drills');
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+} else {
+  missing.push('chaos drills');
+}
 const seconds = Math.round((Date.now() - started) / 1000);
 for (const [name] of staticChecks) process.stdout.write(`\n${name} failed\n`);
 if (failedWorkspaces.length > 0)
@@ -62,6 +76,7 @@ process.stdout.write(
 );
 const ok =
   turbo.status === 0 &&
+  chaos === 0 &&
   failed === 0 &&
   missing.length === 0 &&
   failedWorkspaces.length === 0 &&

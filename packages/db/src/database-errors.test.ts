@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DatabaseUnavailableError,
   isConnectionError,
+  loggableError,
   isUniqueViolation,
   toDatabaseError,
 } from './database-errors.js';
@@ -63,5 +64,21 @@ describe('toDatabaseError', () => {
     expect(toDatabaseError('text')).toBe('text');
     expect(toDatabaseError(null)).toBe(null);
     expect(isUniqueViolation(null)).toBe(false);
+  });
+});
+
+describe('loggableError', () => {
+  it('when pg attaches its client to an error, then only the type, message and code are kept', () => {
+    const error = Object.assign(new Error('Connection terminated unexpectedly'), {
+      code: '57P01',
+      client: { connectionParameters: { user: 'v-api', password: 'leaked-secret-pw' } },
+    });
+    const logged = loggableError(error);
+    expect(logged).toEqual({
+      type: 'Error',
+      message: 'Connection terminated unexpectedly',
+      code: '57P01',
+    });
+    expect(JSON.stringify(logged)).not.toContain('leaked-secret-pw');
   });
 });

@@ -71,3 +71,18 @@ export function toDatabaseError(error: unknown): unknown {
 export function isUniqueViolation(error: unknown): boolean {
   return errorCode(error) === '23505';
 }
+
+/**
+ * What a log line may say about a pg error: its class, message and SQLSTATE. pg attaches the
+ * client (with its connection parameters, password included) to some errors, so the error object
+ * itself never goes to the logger.
+ */
+export function loggableError(error: unknown): { type: string; message: string; code?: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}

@@ -8,7 +8,7 @@ import {
 import type { Logger } from '@flowstack/observability';
 import pg, { type PoolClient, type QueryResultRow } from 'pg';
 import { toClientConfig, type ServerAddress } from './connection-options.js';
-import { DatabaseUnavailableError, toDatabaseError } from './database-errors.js';
+import { DatabaseUnavailableError, loggableError, toDatabaseError } from './database-errors.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -82,7 +82,7 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
     const { generation } = credentials;
     // Idle clients fail when the server restarts or terminates them; pg-pool drops them itself.
     pool.on('error', (error) => {
-      log.warn({ generation, err: error }, 'idle database connection failed');
+      log.warn({ generation, err: loggableError(error) }, 'idle database connection failed');
     });
     let endResolve: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => {
@@ -108,7 +108,10 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
           },
           (error: unknown) => {
             generations.delete(entry);
-            log.warn({ generation, err: error }, 'database pool did not end cleanly');
+            log.warn(
+              { generation, err: loggableError(error) },
+              'database pool did not end cleanly',
+            );
             endResolve();
           },
         );
@@ -170,7 +173,7 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
       await candidate.pool.query('SELECT 1');
     } catch (error) {
       log.warn(
-        { generation: credentials.generation, err: toDatabaseError(error) },
+        { generation: credentials.generation, err: loggableError(toDatabaseError(error)) },
         'the new database pool could not connect yet; switching to it anyway',
       );
     }
@@ -250,7 +253,10 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
         // A checked-out client has no pool listener: without this, a server restart between two
         // statements of the transaction would be an unhandled 'error' event.
         const onClientError = (error: Error) => {
-          log.warn({ err: error }, 'database connection failed during a transaction');
+          log.warn(
+            { err: loggableError(error) },
+            'database connection failed during a transaction',
+          );
         };
         client.on('error', onClientError);
         let broken: Error | undefined;

@@ -3,7 +3,7 @@ import type { Logger } from '@flowstack/observability';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { toClientConfig, type ServerAddress } from './connection-options.js';
-import { toDatabaseError } from './database-errors.js';
+import { loggableError, toDatabaseError } from './database-errors.js';
 
 export interface MigrationOptions extends ServerAddress {
   credentials: CredentialSource;
@@ -24,7 +24,7 @@ export async function runMigrations(options: MigrationOptions): Promise<string[]
   const credentials = await options.credentials.current();
   const client = new pg.Client(toClientConfig(options, credentials));
   client.on('error', (error) => {
-    log.warn({ err: error }, 'migration connection failed');
+    log.warn({ err: loggableError(error) }, 'migration connection failed');
   });
   try {
     await client.connect();

@@ -50,7 +50,11 @@ describe('the OpenAPI document', () => {
 describe('health and metrics', () => {
   it('when all dependencies answer, then /health/ready is 200 and lists them', async () => {
     const response = await request(api.app).get('/health/ready').expect(200);
-    expect(Object.keys(response.body.checks as object).sort()).toEqual(['postgres', 'rabbitmq', 'redis']);
+    expect(Object.keys(response.body.checks as object).sort()).toEqual([
+      'postgres',
+      'rabbitmq',
+      'redis',
+    ]);
     await request(api.app).get('/health/live').expect(200);
   });
 
