@@ -14,6 +14,7 @@ import {
   retryDelayFor,
   retryQueueName,
 } from './topology.js';
+import { traceConsume } from './tracing.js';
 import type { ConsumedMessage, Consumer, ConsumerSpec, FailureAction } from './types.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -56,6 +57,8 @@ class Attachment {
   private readonly returned = new Set<string>();
   /** Delivery tags of this channel not acked or nacked yet (tags only grow on a channel). */
   private readonly unsettled = new Set<number>();
+  /** Batch mode: handled deliveries waiting for older ones before one ack(multiple) covers them. */
+  private readonly handled = new Map<number, Delivery>();
   /** Batch mode: deliveries waiting for the next flush. */
   private readonly pending: Delivery[] = [];
   private flushTimer:
@@ -84,6 +87,7 @@ class Attachment {
       // Unacked deliveries return to the queue with the channel; a partial batch is dropped.
       this.cancelFlush();
       this.pending.length = 0;
+      this.handled.clear();
       if (wasConsuming) this.onLost(this);
     });
     channel.on('return', (message: Message) => {
@@ -210,7 +214,9 @@ class Attachment {
       return;
     }
     try {
-      await this.spec.handle(consumed);
+      await traceConsume(this.spec.queue, [message.properties.headers ?? {}], () =>
+        this.spec.handle(consumed),
+      );
     } catch (error) {
       const action = this.classify(error);
       if (action === 'retry' && attempt < this.spec.maxAttempts) {
@@ -263,7 +269,11 @@ class Attachment {
     const first = batch[0]!.messageId;
     try {
       await runWithContext({ messageId: `batch:${first}+${batch.length - 1}` }, () =>
-        spec.handle(batch.map((delivery) => delivery.consumed!)),
+        traceConsume(
+          this.spec.queue,
+          batch.map((delivery) => delivery.message.properties.headers ?? {}),
+          () => spec.handle(batch.map((delivery) => delivery.consumed!)),
+        ),
       );
     } catch (error) {
       this.logger.warn(
@@ -283,31 +293,34 @@ class Attachment {
   }
 
   /**
-   * One `ack(multiple)` for the whole batch when no older delivery of this channel is still
-   * unsettled (the usual case): a single frame instead of one per message. Otherwise one each.
+   * Marks the batch handled and acks, with one `ack(multiple)`, everything handled up to the
+   * oldest delivery still being worked on: one frame for one or more batches instead of one per
+   * message. Nothing is acked before it was handled; a batch that finished before an older one
+   * waits for it (a crash meanwhile redelivers it, and the handler is idempotent).
    */
   private ackBatch(channel: ConfirmChannel, batch: Delivery[]): void {
-    const last = batch[batch.length - 1]!.message;
-    const lastTag = last.fields.deliveryTag;
-    const inBatch = new Set(batch.map((delivery) => delivery.message.fields.deliveryTag));
-    let onlyThisBatch = true;
+    for (const delivery of batch) this.handled.set(delivery.message.fields.deliveryTag, delivery);
+    this.ackHandled(channel);
+  }
+
+  private ackHandled(channel: ConfirmChannel): void {
+    if (this.handled.size === 0) return;
+    let oldestBusy = Infinity;
     for (const tag of this.unsettled) {
-      if (tag <= lastTag && !inBatch.has(tag)) {
-        onlyThisBatch = false;
-        break;
-      }
+      if (tag < oldestBusy && !this.handled.has(tag)) oldestBusy = tag;
     }
-    if (!onlyThisBatch) {
-      for (const delivery of batch) {
-        this.observe(this.settle(channel, delivery.message, 'ack'), delivery.started);
-      }
-      return;
+    let upTo: Delivery | undefined;
+    const acked: Delivery[] = [];
+    for (const [tag, delivery] of this.handled) {
+      if (tag >= oldestBusy) continue;
+      acked.push(delivery);
+      if (upTo === undefined || tag > upTo.message.fields.deliveryTag) upTo = delivery;
     }
+    if (upTo === undefined) return;
     let outcome: Outcome = 'ack';
     try {
-      channel.ack(last, true);
-      for (const tag of inBatch) this.unsettled.delete(tag);
-      this.host.metrics.acked.inc({ queue: this.spec.queue }, batch.length);
+      channel.ack(upTo.message, true);
+      this.host.metrics.acked.inc({ queue: this.spec.queue }, acked.length);
     } catch (error) {
       this.logger.warn(
         { error: describeError(error) },
@@ -315,7 +328,12 @@ class Attachment {
       );
       outcome = 'requeue';
     }
-    for (const delivery of batch) this.observe(outcome, delivery.started);
+    for (const delivery of acked) {
+      const tag = delivery.message.fields.deliveryTag;
+      this.handled.delete(tag);
+      this.unsettled.delete(tag);
+      this.observe(outcome, delivery.started);
+    }
   }
 
   private classify(error: unknown): FailureAction {
@@ -422,6 +440,7 @@ class Attachment {
       try {
         channel.nack(message, false, true);
         this.unsettled.delete(message.fields.deliveryTag);
+        this.ackHandled(channel);
       } catch {
         // The channel is gone: the broker has already put the message back.
       }
@@ -433,6 +452,7 @@ class Attachment {
     try {
       channel.ack(message);
       this.unsettled.delete(message.fields.deliveryTag);
+      this.ackHandled(channel);
       if (outcome === 'ack') this.host.metrics.acked.inc({ queue: this.spec.queue });
       return outcome;
     } catch (error) {
