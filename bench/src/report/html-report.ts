@@ -58,7 +58,7 @@ export function buildCharts(results: BenchResults): Charts {
       title: 'Ratios to the same-run baselines (green: target met, red: missed)',
       unit: 'x',
       rows: results.ratios.map((row) => ({
-        label: shorten(row.figure, 40),
+        label: shorten(row.figure, 44),
         value: row.ratio,
         color: row.met === undefined ? NEUTRAL : row.met ? MET : MISSED,
         annotation: `${row.ratio.toFixed(2)}x ${describeTarget(row.target)}`,

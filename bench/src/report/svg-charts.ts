@@ -45,7 +45,7 @@ export function barChart(options: {
   rows: readonly BarRow[];
   marker?: { value: number; label: string };
 }): string {
-  const labelWidth = 260;
+  const labelWidth = 300;
   const width = 820;
   const rowHeight = 24;
   const top = 36;
