@@ -6,20 +6,31 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { placeOrderRequestSchema, SEED_PRODUCTS } from '@flowstack/domain';
 import { isAlive, startChaosStack, type ChaosStack } from '../chaos/support/chaos-stack.js';
+import { recordFuzz, type FuzzResult } from '../chaos/support/results.js';
 import { secretLeaks } from '../chaos/support/secrets.js';
 
 const servers = inject('chaosServers');
 let stack: ChaosStack;
 let pool: Pool;
+let fuzzFigures: Omit<FuzzResult, 'slowClientCutMs' | 'idleClientCutMs'> | undefined;
+let slowClientHeldMs: number | undefined;
+let idleClientHeldMs: number | undefined;
 beforeAll(async () => {
   stack = await startChaosStack(servers, 'fuzz', {
     HTTP_HEADERS_TIMEOUT_MS: '1000',
     HTTP_REQUEST_TIMEOUT_MS: '2000',
     HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000',
+    HTTP_IDLE_CONNECTION_TIMEOUT_MS: '1500',
   });
   pool = new Pool(stack.apiUrl, { connections: 8, keepAliveTimeout: 4_000 });
 });
 afterAll(async () => {
+  if (fuzzFigures !== undefined)
+    await recordFuzz({
+      ...fuzzFigures,
+      slowClientCutMs: slowClientHeldMs,
+      idleClientCutMs: idleClientHeldMs,
+    });
   await pool?.close();
   await stack?.close();
 });
@@ -274,7 +285,8 @@ const property = fc.asyncProperty(
       answers[i] === undefined ? [] : judge(request, answers[i]),
     );
     failures.push(...problems);
-    return problems.length === 0;
+    // Thrown rather than returned, so the report names the broken answers, not only the batch.
+    if (problems.length > 0) throw new Error(problems.slice(0, 3).join('; '));
   },
 );
 
@@ -295,6 +307,15 @@ describe('hostile input to every endpoint', () => {
     await fc.assert(property, { numRuns: 200 });
     const rssAfter = rssBytes(pid);
     const seconds = (Date.now() - started) / 1000;
+    fuzzFigures = {
+      ranAt: new Date(started).toISOString(),
+      requests: sent,
+      seconds,
+      contractViolations: failures.length,
+      rssBeforeMiB: Math.round(rssBefore / 2 ** 20),
+      rssAfterMiB: Math.round(rssAfter / 2 ** 20),
+      apiAlive: isAlive(stack.processes.api),
+    };
 
     expect(failures.slice(0, 10)).toEqual([]);
     expect(unexpectedErrors.slice(0, 5)).toEqual([]);
@@ -324,8 +345,26 @@ describe('hostile input to every endpoint', () => {
         reject(new Error('the api kept a slow client for 20 s'));
       });
     });
+    slowClientHeldMs = Date.now() - started;
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(slowClientHeldMs).toBeLessThan(15_000);
+  }, 30_000);
+
+  it('when a client connects and never sends a byte, then the api closes the connection', async () => {
+    const { port } = new URL(stack.apiUrl);
+    const heldMs = await new Promise<number>((resolve, reject) => {
+      const started = Date.now();
+      const socket = connect({ host: '127.0.0.1', port: Number(port) });
+      socket.on('close', () => resolve(Date.now() - started));
+      socket.on('error', reject);
+      socket.setTimeout(20_000, () => {
+        socket.destroy();
+        reject(new Error('the api kept a silent client for 20 s'));
+      });
+    });
+    idleClientHeldMs = heldMs;
+    expect(heldMs).toBeGreaterThanOrEqual(1_000);
+    expect(heldMs).toBeLessThan(15_000);
   }, 30_000);
 
   it('when any api response is looked at, then it carries the security headers and no X-Powered-By', async () => {

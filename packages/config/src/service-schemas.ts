@@ -57,6 +57,10 @@ export const apiConfigSchema = z.object({
   HTTP_BODY_LIMIT: text('16kb', 'Largest JSON body accepted; larger bodies get 413.'),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt(10_000, 'Time a client has to send a whole request.'),
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(5_000, 'Time a client has to send the request headers.'),
+  HTTP_IDLE_CONNECTION_TIMEOUT_MS: positiveInt(
+    10_000,
+    'Time a new connection may stay silent before its first request; then it is closed.',
+  ),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(
     65_000,
     'Idle keep-alive timeout; longer than the proxy in front (Traefik) to avoid 502s.',

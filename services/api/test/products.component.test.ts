@@ -50,13 +50,18 @@ describe('GET /v1/products', () => {
     expect(secondIds.every((id) => id > firstIds[1]!)).toBe(true);
   });
 
-  it.each(['limit=0', 'limit=1000', 'limit=abc', 'unknown=1'])(
-    'when the query is %s, then it is a 400 problem',
-    async (query) => {
-      const response = await request(api.app).get(`/v1/products?${query}`).expect(400);
-      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    },
-  );
+  it.each([
+    'limit=0',
+    'limit=1000',
+    'limit=abc',
+    'unknown=1',
+    'after=%00',
+    'after=a%00b',
+    'after=A',
+  ])('when the query is %s, then it is a 400 problem', async (query) => {
+    const response = await request(api.app).get(`/v1/products?${query}`).expect(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
 });
 
 describe('when Redis is down', () => {

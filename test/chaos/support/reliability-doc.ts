@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { RELIABILITY_DOC, type DrillResult, type ResultsFile } from './results.js';
+import { RELIABILITY_DOC, type DrillResult, type FuzzResult, type ResultsFile } from './results.js';
 
 const START = '<!-- drill-results:start -->';
 const END = '<!-- drill-results:end -->';
@@ -44,6 +44,18 @@ export function renderDrillTable(file: ResultsFile): string {
   ].join('\n');
 }
 
+const millis = (ms: number | undefined) =>
+  ms === undefined ? 'n/a' : ms < 1_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+
+/** The hostile-input figures of docs/reliability.md. */
+export function renderFuzzTable(fuzz: FuzzResult): string {
+  return [
+    '| Hostile input | Requests | Time | Contract violations | api RSS before → after | Half-headers client cut | Silent client cut | api alive | Run (UTC) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| fast-check over every endpoint | ${fuzz.requests} | ${fuzz.seconds.toFixed(1)} s | ${fuzz.contractViolations} | ${fuzz.rssBeforeMiB} → ${fuzz.rssAfterMiB} MiB | ${millis(fuzz.slowClientCutMs)} (408) | ${millis(fuzz.idleClientCutMs)} | ${fuzz.apiAlive ? 'yes' : '**no**'} | ${fuzz.ranAt.slice(0, 16).replace('T', ' ')} |`,
+  ].join('\n');
+}
+
 export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
   const doc = await readFile(RELIABILITY_DOC, 'utf8');
   const start = doc.indexOf(START);
@@ -53,8 +65,9 @@ export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
     file.suiteDurationMs === undefined
       ? ''
       : `Last full run: ${file.generatedAt.slice(0, 16).replace('T', ' ')} UTC, suite ${(file.suiteDurationMs / 1000).toFixed(0)} s.\n\n`;
+  const fuzz = file.fuzz === undefined ? '' : `${renderFuzzTable(file.fuzz)}\n\n`;
   await writeFile(
     RELIABILITY_DOC,
-    `${doc.slice(0, start + START.length)}\n\n${suite}${renderDrillTable(file)}\n\n${doc.slice(end)}`,
+    `${doc.slice(0, start + START.length)}\n\n${suite}${renderDrillTable(file)}\n\n${fuzz}${doc.slice(end)}`,
   );
 }

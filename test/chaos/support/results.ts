@@ -29,10 +29,27 @@ export interface DrillResult {
   notes: string[];
 }
 
+/** The last run of the hostile-input suite (test/fuzz). */
+export interface FuzzResult {
+  ranAt: string;
+  /** Requests that reached the api (generated ones the client refused to send are not counted). */
+  requests: number;
+  seconds: number;
+  /** Answers that broke the contract: a 5xx, a 4xx that is not problem+json, a 202 for junk. */
+  contractViolations: number;
+  rssBeforeMiB: number;
+  rssAfterMiB: number;
+  /** Time until the api cut a client that sent half its headers (408), and a silent one. */
+  slowClientCutMs: number | undefined;
+  idleClientCutMs: number | undefined;
+  apiAlive: boolean;
+}
+
 export interface ResultsFile {
   generatedAt: string;
   suiteDurationMs?: number;
   drills: DrillResult[];
+  fuzz?: FuzzResult;
 }
 
 export async function readResults(): Promise<ResultsFile> {
@@ -49,6 +66,11 @@ export async function recordResult(result: DrillResult): Promise<void> {
   const drills = file.drills.filter((entry) => entry.drill !== result.drill);
   drills.push(result);
   await writeResults({ ...file, generatedAt: new Date().toISOString(), drills });
+}
+
+export async function recordFuzz(fuzz: FuzzResult): Promise<void> {
+  const file = await readResults();
+  await writeResults({ ...file, generatedAt: new Date().toISOString(), fuzz });
 }
 
 export async function writeResults(file: ResultsFile): Promise<void> {

@@ -1,5 +1,7 @@
 /** The API's contract. `openapi.test.ts` fails when a route and this document disagree. */
 const problem = { $ref: '#/components/responses/Problem' };
+/** Every route except health and metrics is behind the per-client rate limit. */
+const tooManyRequests = { $ref: '#/components/responses/TooManyRequests' };
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -44,6 +46,7 @@ export const openApiDocument = {
             },
           },
           '400': problem,
+          '429': tooManyRequests,
         },
       },
     },
@@ -57,6 +60,7 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Product' } } },
           },
           '404': problem,
+          '429': tooManyRequests,
         },
       },
     },
@@ -102,6 +106,7 @@ export const openApiDocument = {
           '413': problem,
           '415': problem,
           '422': problem,
+          '429': tooManyRequests,
           '503': problem,
         },
       },
@@ -118,6 +123,7 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } } },
           },
           '404': problem,
+          '429': tooManyRequests,
         },
       },
     },
@@ -143,13 +149,29 @@ export const openApiDocument = {
       },
     },
     '/openapi.json': {
-      get: { operationId: 'openapi', responses: { '200': { description: 'This document.' } } },
+      get: {
+        operationId: 'openapi',
+        responses: { '200': { description: 'This document.' }, '429': tooManyRequests },
+      },
     },
   },
   components: {
     responses: {
       Problem: {
         description: 'RFC 9457 problem details.',
+        content: {
+          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+        },
+      },
+      TooManyRequests: {
+        description:
+          'The client (by address) exceeded RATE_LIMIT_REQUESTS_PER_SECOND with RATE_LIMIT_BURST; retry after the given seconds.',
+        headers: {
+          'Retry-After': {
+            description: 'Seconds until the client has a token again.',
+            schema: { type: 'integer', minimum: 1 },
+          },
+        },
         content: {
           'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
         },

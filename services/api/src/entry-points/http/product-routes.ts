@@ -5,7 +5,14 @@ import { getProduct, listProducts, type CatalogDeps } from '@flowstack/domain';
 
 const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  after: z.string().min(1).max(64).optional(),
+  // A product id (the nextAfter of the previous page): anything else, a NUL byte included, which
+  // PostgreSQL refuses in text, is a 400.
+  after: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9-]*$/)
+    .optional(),
 });
 
 export function registerProductRoutes(app: Express, deps: CatalogDeps): void {
