@@ -10,6 +10,8 @@ export {
   openVault,
   openCredentialSources,
   choosePiiSealer,
+  createPiiRewrapper,
+  type PiiRewrapper,
   vaultAuthFrom,
   type CredentialSources,
   type DataServicesConfig,

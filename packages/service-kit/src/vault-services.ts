@@ -12,6 +12,7 @@ import {
   type PiiSealer,
   createTransitSealer,
   createVaultClient,
+  rewrapSealed,
   type VaultAuthConfig,
   type VaultClient,
 } from '@flowstack/vault';
@@ -173,6 +174,24 @@ export function choosePiiSealer(config: CommonConfig, vault: VaultClient | undef
   return config.PII_LOCAL_KEY === undefined
     ? createPlaintextSealer()
     : createLocalSealer(config.PII_LOCAL_KEY);
+}
+
+/** Stored sealed e-mails to the newest version of TRANSIT_KEY, without a plaintext in sight. */
+export interface PiiRewrapper {
+  /** `<mount>/<key>` */
+  readonly key: string;
+  latestVersion(): Promise<number>;
+  /** Direct (`vault:vN:`) and envelope values alike, in input order. */
+  rewrap(sealed: string[]): Promise<string[]>;
+}
+
+export function createPiiRewrapper(config: CommonConfig, vault: VaultClient): PiiRewrapper {
+  const transit = vault.transit(config.TRANSIT_KEY, config.TRANSIT_MOUNT);
+  return {
+    key: `${config.TRANSIT_MOUNT}/${config.TRANSIT_KEY}`,
+    latestVersion: () => transit.latestVersion(),
+    rewrap: (sealed) => rewrapSealed(transit, sealed),
+  };
 }
 
 function misconfigured(message: string): AppError {

@@ -19,6 +19,7 @@ export {
   createTransit,
   createTransitSealer,
   createEnvelopeSealer,
+  rewrapSealed,
   ENVELOPE_PREFIX,
   type Transit,
   type PiiSealer,

@@ -113,6 +113,39 @@ export function createTransitSealer(transit: Transit): PiiSealer {
 
 export const ENVELOPE_PREFIX = 'envelope:v1:';
 
+function splitEnvelope(sealed: string): { wrapped: string; payload: string } {
+  if (!sealed.startsWith(ENVELOPE_PREFIX)) throw new Error('not an envelope value');
+  const rest = sealed.slice(ENVELOPE_PREFIX.length);
+  const cut = rest.lastIndexOf(':');
+  return { wrapped: rest.slice(0, cut), payload: rest.slice(cut + 1) };
+}
+
+/**
+ * Moves sealed values to the key's newest version in one Transit rewrap call, never seeing a
+ * plaintext: a direct value (`vault:vN:...`) is rewrapped as it is; an envelope value keeps its
+ * AES-GCM payload and only its wrapped data key is rewrapped. Results are in input order.
+ */
+export async function rewrapSealed(transit: Transit, sealed: readonly string[]): Promise<string[]> {
+  const parts = sealed.map((value) =>
+    value.startsWith(ENVELOPE_PREFIX)
+      ? splitEnvelope(value)
+      : { wrapped: value, payload: undefined },
+  );
+  const fresh = await transit.rewrap(parts.map((part) => part.wrapped));
+  return parts.map((part, index) => {
+    const ciphertext = fresh[index];
+    if (ciphertext === undefined) {
+      throw new VaultError(`Transit rewrap returned no ciphertext for item ${index}`, {
+        kind: 'invalid',
+        path: `rewrap/${transit.key}`,
+      });
+    }
+    return part.payload === undefined
+      ? ciphertext
+      : `${ENVELOPE_PREFIX}${ciphertext}:${part.payload}`;
+  });
+}
+
 export interface EnvelopeOptions {
   /** How long one data key encrypts new values (default 5 min). */
   dataKeyLifetimeMs?: number;
@@ -163,13 +196,6 @@ export function createEnvelopeSealer(
     return active;
   };
 
-  const split = (sealed: string) => {
-    if (!sealed.startsWith(ENVELOPE_PREFIX)) throw new Error('not an envelope value');
-    const rest = sealed.slice(ENVELOPE_PREFIX.length);
-    const cut = rest.lastIndexOf(':');
-    return { wrapped: rest.slice(0, cut), payload: rest.slice(cut + 1) };
-  };
-
   return {
     mode: 'envelope',
     async seal(plaintext) {
@@ -181,7 +207,7 @@ export function createEnvelopeSealer(
       return `${ENVELOPE_PREFIX}${key.ciphertext}:${payload}`;
     },
     async open(sealed) {
-      const { wrapped, payload } = split(sealed);
+      const { wrapped, payload } = splitEnvelope(sealed);
       let key = unwrapped.get(wrapped);
       if (key === undefined) {
         key = await transit.unwrapDataKey(wrapped);
@@ -196,12 +222,6 @@ export function createEnvelopeSealer(
         decipher.final(),
       ]).toString('utf8');
     },
-    async rewrap(sealed) {
-      const parts = sealed.map(split);
-      const rewrapped = await transit.rewrap(parts.map((part) => part.wrapped));
-      return parts.map(
-        (part, index) => `${ENVELOPE_PREFIX}${rewrapped[index] ?? ''}:${part.payload}`,
-      );
-    },
+    rewrap: (sealed) => rewrapSealed(transit, sealed),
   };
 }

@@ -12,7 +12,7 @@ import {
   waitUntil,
   type VaultUnderTest,
 } from '../test/vault-under-test.js';
-import { createEnvelopeSealer, createTransitSealer } from './transit.js';
+import { createEnvelopeSealer, createTransitSealer, rewrapSealed } from './transit.js';
 import { createVaultClient, type VaultClient } from './vault-client.js';
 import { isVaultError } from './vault-error.js';
 
@@ -234,6 +234,34 @@ describe('transit', () => {
       'b@x.test',
       'c@x.test',
     ]);
+  });
+
+  it('when direct and envelope values are rewrapped together, then each keeps its form, moves to the new version and opens to the same address', async () => {
+    const client = await clientWith({ method: 'token', token: vault.rootToken });
+    const key = `mixed-${randomUUID().slice(0, 8)}`;
+    await vault.call('POST', `transit-${suffix}/keys/${key}`, {});
+    const transit = client.transit(key, `transit-${suffix}`);
+    const direct = createTransitSealer(transit);
+    const envelope = createEnvelopeSealer(transit);
+    const values = [
+      await direct.seal('d@x.test'),
+      await envelope.seal('e@x.test'),
+      await direct.seal('f@x.test'),
+    ];
+    secretsSeen.push('d@x.test', 'e@x.test', 'f@x.test');
+    await vault.call('POST', `transit-${suffix}/keys/${key}/rotate`, {});
+    const rewrapped = await rewrapSealed(transit, values);
+    expect(rewrapped[0]).toMatch(/^vault:v2:/);
+    expect(rewrapped[1]).toMatch(/^envelope:v1:vault:v2:/);
+    // The envelope payload (AES-GCM under the same data key) is untouched.
+    expect(rewrapped[1]?.split(':').at(-1)).toBe(values[1]?.split(':').at(-1));
+    expect(rewrapped[2]).toMatch(/^vault:v2:/);
+    const fresh = createEnvelopeSealer(transit);
+    expect([
+      await direct.open(rewrapped[0] ?? ''),
+      await fresh.open(rewrapped[1] ?? ''),
+      await direct.open(rewrapped[2] ?? ''),
+    ]).toEqual(['d@x.test', 'e@x.test', 'f@x.test']);
   });
 });
 

@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
 import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
 import { listen, openConsul, openDataServices } from '@flowstack/service-kit';
+import { createApiServer } from './api-server.js';
 import { createApp } from './app.js';
 import { answerClientError } from './entry-points/http/client-error.js';
 import { cutSilentConnections } from './entry-points/http/idle-connections.js';
@@ -32,7 +32,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       logger,
       lifecycle,
     });
-    const { db, cache, queue, pii } = await openDataServices({
+    const { db, cache, queue, pii, vault } = await openDataServices({
       service: 'api',
       config,
       logger,
@@ -54,21 +54,22 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       readiness: lifecycle.readiness,
       pii,
     });
-    const server = createServer(
-      {
-        requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
-        headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
-        keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-        // The default sweep runs every 30 s, which would let a slow client outstay its timeouts.
-        connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
-      },
-      app,
-    );
+    const { server, scheme } = await lifecycle.step('tls', async () => {
+      const created = await createApiServer({ config, app, vault, logger });
+      return {
+        value: created,
+        stop: () => {
+          created.close();
+          return Promise.resolve();
+        },
+      };
+    });
     server.on('clientError', answerClientError);
     cutSilentConnections(server, config.HTTP_IDLE_CONNECTION_TIMEOUT_MS);
     const http = await lifecycle.step('http', async () => {
       const started = await listen(server, config.HOST, config.PORT);
-      return { value: started, stop: () => started.close() };
+      const url = started.url.replace(/^http:/, `${scheme}:`);
+      return { value: { ...started, url }, stop: () => started.close() };
     });
     await consul.register(http.url);
     return { url: http.url, lifecycle, stop: () => lifecycle.shutdown('stop') };

@@ -5,6 +5,8 @@ export interface RewrapResult {
   rewrapped: number;
   /** Rows changed by someone else between the read and the write (left as they were). */
   skipped: number;
+  /** Rows holding a Transit-sealed e-mail that were looked at. */
+  scanned: number;
 }
 
 const VERSION = /^(?:envelope:v1:)?vault:v(\d+):/;
@@ -26,11 +28,14 @@ export async function rewrapOrderEmails(
     latestVersion: number;
     rewrap(sealed: string[]): Promise<string[]>;
     batchSize?: number;
+    /** Called after each batch with the totals so far. */
+    onBatch?(progress: RewrapResult): void;
   },
 ): Promise<RewrapResult> {
   const batchSize = options.batchSize ?? 200;
   let rewrapped = 0;
   let skipped = 0;
+  let scanned = 0;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const { rows } = await db.query<{ id: string; customer_email: string }>(
@@ -39,13 +44,17 @@ export async function rewrapOrderEmails(
        ORDER BY id LIMIT $2`,
       [after, batchSize],
     );
-    if (rows.length === 0) return { rewrapped, skipped };
+    if (rows.length === 0) return { rewrapped, skipped, scanned };
     after = rows[rows.length - 1]!.id;
+    scanned += rows.length;
     const stale = rows.filter(
       (row) =>
         (transitVersionOf(row.customer_email) ?? options.latestVersion) < options.latestVersion,
     );
-    if (stale.length === 0) continue;
+    if (stale.length === 0) {
+      options.onBatch?.({ rewrapped, skipped, scanned });
+      continue;
+    }
     const fresh = await options.rewrap(stale.map((row) => row.customer_email));
     const updated = await db.query(
       `UPDATE orders o SET customer_email = n.sealed
@@ -55,5 +64,6 @@ export async function rewrapOrderEmails(
     );
     rewrapped += updated.rowCount ?? 0;
     skipped += stale.length - (updated.rowCount ?? 0);
+    options.onBatch?.({ rewrapped, skipped, scanned });
   }
 }
