@@ -6,6 +6,7 @@ import {
   type ServiceAddress,
 } from '@flowstack/credentials';
 import type { Logger } from '@flowstack/observability';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { CacheUnavailableError } from './cache-errors.js';
 import { createRateLimitedWarn } from './rate-limited-log.js';
@@ -189,7 +190,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
 
   async function command<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await traced(operation, run);
     } catch (error) {
       throw new CacheUnavailableError(operation, error);
     }
@@ -229,7 +230,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     ): Promise<T | undefined> {
       let raw: string | null;
       try {
-        raw = await client.get(key);
+        raw = await traced('get', () => client.get(key));
       } catch (error) {
         degraded('get', error);
         return load();
@@ -239,7 +240,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       const value = await load();
       if (value === undefined) return undefined;
       try {
-        await client.set(key, JSON.stringify(value), 'EX', ttlSeconds);
+        await traced('set', () => client.set(key, JSON.stringify(value), 'EX', ttlSeconds));
       } catch (error) {
         degraded('set', error);
       }
@@ -281,4 +282,27 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       await quit(client);
     },
   };
+}
+
+const tracer = trace.getTracer('@flowstack/cache');
+
+/** A client span per Redis command (named by operation; keys and values stay out of it). */
+function traced<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(
+    `redis ${operation}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'redis', 'db.operation.name': operation },
+    },
+    async (span) => {
+      try {
+        return await run();
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiTlsKeys, vaultCredsKeys, vaultKeys } from './vault-keys.js';
 import { consulKeys } from './consul-keys.js';
+import { tracingKeys } from './tracing-keys.js';
 import { bool, logLevel, msList, optionalSecret, port, positiveInt, text } from './fields.js';
 
 /** Keys every flowstack process shares: logging, shutdown, and the three data services. */
@@ -44,6 +45,7 @@ const common = {
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
   ...vaultKeys,
   ...consulKeys,
+  ...tracingKeys,
 };
 
 export const commonConfigSchema = z.object(common);

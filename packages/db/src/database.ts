@@ -6,6 +6,7 @@ import {
   type ServiceAddress,
 } from '@flowstack/credentials';
 import type { Logger } from '@flowstack/observability';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import pg, { type PoolClient, type QueryResultRow } from 'pg';
 import { toClientConfig, type ServerAddress } from './connection-options.js';
 import { DatabaseUnavailableError, loggableError, toDatabaseError } from './database-errors.js';
@@ -225,12 +226,25 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
     text: string,
     values?: unknown[],
   ): Promise<QueryResult<R>> {
-    try {
-      const result = await client.query<R>(text, values);
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
-    } catch (error) {
-      throw toDatabaseError(error);
-    }
+    // One client span per statement; the SQL text carries placeholders, never the values.
+    return tracer.startActiveSpan(
+      spanNameOf(text),
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.query.text': text },
+      },
+      async (span) => {
+        try {
+          const result = await client.query<R>(text, values);
+          return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw toDatabaseError(error);
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   return {
@@ -297,4 +311,16 @@ function openDatabase(options: DatabaseOptions, first: Credentials): Database {
       await Promise.all([...generations].map((entry) => entry.ended));
     },
   };
+}
+
+const tracer = trace.getTracer('@flowstack/db');
+
+/**
+ * "INSERT", "SELECT", ...: the statement's verb, which is low-cardinality. A `WITH` statement is
+ * named for the first write among its parts (a CTE that inserts is an INSERT), else SELECT.
+ */
+function spanNameOf(text: string): string {
+  const keyword = /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase();
+  if (keyword !== 'WITH') return keyword ?? 'query';
+  return /\b(INSERT|UPDATE|DELETE|MERGE)\b/i.exec(text)?.[1]?.toUpperCase() ?? 'SELECT';
 }

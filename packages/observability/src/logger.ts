@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { currentContext } from './context.js';
 
@@ -29,7 +30,10 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** A JSON logger whose every line carries `service` and the current request or message id. */
+/**
+ * A JSON logger whose every line carries `service`, the current request or message id and, inside
+ * a span, the trace and span ids.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
@@ -40,7 +44,12 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
         const context = currentContext();
-        return context === undefined ? {} : { ...context };
+        const span = trace.getActiveSpan()?.spanContext();
+        const ids =
+          span !== undefined && isSpanContextValid(span)
+            ? { traceId: span.traceId, spanId: span.spanId }
+            : {};
+        return context === undefined ? ids : { ...context, ...ids };
       },
     },
     options.destination ?? pino.destination({ sync: false }),

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HttpMetrics {
   requestDuration: Histogram<'method' | 'route' | 'status'>;
@@ -13,6 +13,13 @@ export interface QueueMetrics {
   retried: Counter<'queue'>;
   deadLettered: Counter<'queue'>;
   handlerDuration: Histogram<'queue' | 'outcome'>;
+  /** Messages ready in a queue, read from the broker at each scrape (see trackDepth). */
+  depth: Gauge<'queue'>;
+  /**
+   * Reports `queue`'s depth at every scrape with `probe` (undefined: unknown, no sample);
+   * returns the function that stops it.
+   */
+  trackDepth(queue: string, probe: () => Promise<number | undefined>): () => void;
 }
 
 export interface Metrics {
@@ -44,6 +51,7 @@ export function createMetrics(options: { service: string; defaultMetrics?: boole
   const counter = <L extends string>(name: string, help: string, label: L): Counter<L> =>
     new Counter({ name, help, labelNames: [label], registers });
 
+  const depthProbes = new Map<string, () => Promise<number | undefined>>();
   const queue: QueueMetrics = {
     published: counter(
       'flowstack_queue_published_total',
@@ -83,6 +91,29 @@ export function createMetrics(options: { service: string; defaultMetrics?: boole
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    depth: new Gauge({
+      name: 'flowstack_queue_depth',
+      help: 'Messages ready in the queue (not yet delivered), read from the broker at scrape time.',
+      labelNames: ['queue'],
+      registers,
+      async collect() {
+        this.reset();
+        const entries = [...depthProbes];
+        const depths = await Promise.all(
+          entries.map(([, probe]) => probe().catch(() => undefined)),
+        );
+        entries.forEach(([name], index) => {
+          const depth = depths[index];
+          if (depth !== undefined) this.set({ queue: name }, depth);
+        });
+      },
+    }),
+    trackDepth(name, probe) {
+      depthProbes.set(name, probe);
+      return () => {
+        if (depthProbes.get(name) === probe) depthProbes.delete(name);
+      };
+    },
   };
 
   return { registry, http, queue };

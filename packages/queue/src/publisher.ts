@@ -3,6 +3,7 @@ import { isAppError } from '@flowstack/errors';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 import { settleWithin, type Generation } from './generation.js';
 import { describeError, queueUnavailable } from './queue-errors.js';
+import { tracePublish } from './tracing.js';
 import type { PublishOptions, Publisher, PublisherOptions } from './types.js';
 
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000;
@@ -167,7 +168,13 @@ export class ConfirmPublisher implements Publisher {
     private readonly options: PublisherOptions,
   ) {}
 
-  async publish(routingKey: string, body: unknown, options: PublishOptions): Promise<void> {
+  publish(routingKey: string, body: unknown, options: PublishOptions): Promise<void> {
+    return tracePublish(this.options.exchange, routingKey, (traceHeaders) =>
+      this.send(routingKey, body, { ...options, headers: { ...options.headers, ...traceHeaders } }),
+    );
+  }
+
+  private async send(routingKey: string, body: unknown, options: PublishOptions): Promise<void> {
     const exchange = this.options.exchange;
     const content = encodeJson(body);
     const timeoutMs =

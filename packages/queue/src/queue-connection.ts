@@ -6,6 +6,7 @@ import { QueueConsumer, type ConsumerHost } from './consumer.js';
 import type { Generation } from './generation.js';
 import { ConfirmPublisher, type PublisherHost } from './publisher.js';
 import { describeError, queueMisconfigured, queueUnavailable } from './queue-errors.js';
+import { deadLetterQueueName } from './topology.js';
 import type {
   Consumer,
   ConsumerSpec,
@@ -55,6 +56,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   private readonly waiters = new Set<ConnectedWaiter>();
   private readonly publishers = new Set<ConfirmPublisher>();
   private readonly consumers = new Set<QueueConsumer>();
+  private readonly depthProbes = new Map<QueueConsumer, () => void>();
 
   constructor(private readonly options: QueueConnectionOptions) {
     this.logger = options.logger.child({ component: 'queue' });
@@ -83,6 +85,21 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
 
   forget(consumer: QueueConsumer): void {
     this.consumers.delete(consumer);
+    this.depthProbes.get(consumer)?.();
+    this.depthProbes.delete(consumer);
+  }
+
+  /** Messages ready in `queue`, on a short-lived channel (a missing queue closes it). */
+  private async readyCount(queue: string): Promise<number | undefined> {
+    const generation = this.current;
+    if (generation === undefined || generation.closed) return undefined;
+    const channel = await generation.model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   createPublisher(options: PublisherOptions): Publisher {
@@ -97,6 +114,11 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     if (this.closing) throw queueUnavailable('the queue connection is closed');
     const consumer = new QueueConsumer(this, spec);
     this.consumers.add(consumer);
+    // Consumer lag and the dead letters waiting, read from the broker at each scrape.
+    const untrack = [spec.queue, deadLetterQueueName(spec.queue)].map((queue) =>
+      this.metrics.trackDepth(queue, () => this.readyCount(queue)),
+    );
+    this.depthProbes.set(consumer, () => untrack.forEach((stop) => stop()));
     const generation = this.current;
     if (generation === undefined) return consumer;
     try {

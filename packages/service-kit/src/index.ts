@@ -6,6 +6,7 @@ export {
 export { createHealthEndpoints, type NodeHandler } from './health-endpoints.js';
 export { startHealthServer, listen, type StartedServer } from './health-server.js';
 export { runMain } from './run-main.js';
+export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
 export {
   openVault,
   openCredentialSources,

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Env } from '@flowstack/config';
 import { handleProcessSignals, type Lifecycle } from '@flowstack/lifecycle';
 import { createLogger, type Logger } from '@flowstack/observability';
 import type { z } from 'zod';
+import { startTracing, type TracingConfig } from './tracing.js';
 
 /**
  * The body of every process's main: validate config (a bad key exits 2 with a message naming
@@ -27,8 +28,14 @@ export async function runMain<S extends z.ZodObject>(options: {
     service: options.service,
     level: (config as { LOG_LEVEL?: string }).LOG_LEVEL,
   });
+  // Before anything opens a connection, so every span of the process has a provider.
+  const tracing = startTracing({
+    service: options.service,
+    config: config as unknown as TracingConfig,
+  });
   try {
     const { lifecycle, url } = await options.start(config, logger);
+    lifecycle.onStop('tracing', () => tracing.shutdown());
     handleProcessSignals(lifecycle, logger);
     logger.info({ url }, `${options.service} listening`);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import nodeVault from 'node-vault';
 import type { z } from 'zod';
 import { toVaultError, VaultError } from './vault-error.js';
@@ -36,6 +37,8 @@ export interface VaultHttp {
   ): Promise<z.output<S>>;
 }
 
+const tracer = trace.getTracer('@flowstack/vault');
+
 export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
   const newClient = () => {
     const created = nodeVault({
@@ -73,13 +76,22 @@ export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
     return result.data;
   };
 
-  const call = async (operation: string, path: string, run: () => Promise<unknown>) => {
-    try {
-      return await run();
-    } catch (error) {
-      throw toVaultError(error, operation, path);
-    }
-  };
+  // A client span per request; the path names the secret, never its value.
+  const call = (operation: string, path: string, run: () => Promise<unknown>) =>
+    tracer.startActiveSpan(
+      `vault ${operation}`,
+      { kind: SpanKind.CLIENT, attributes: { 'vault.operation': operation, 'vault.path': path } },
+      async (span) => {
+        try {
+          return await run();
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw toVaultError(error, operation, path);
+        } finally {
+          span.end();
+        }
+      },
+    );
 
   return {
     address: options.address,

@@ -1,4 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
 import { runWithContext, type Logger, type Metrics } from '@flowstack/observability';
 
@@ -10,10 +18,17 @@ function routeOf(req: Request): string {
   return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
 }
 
+const tracer = trace.getTracer('@flowstack/api');
+
+const requestHeaders: TextMapGetter<Request> = {
+  keys: (req) => Object.keys(req.headers),
+  get: (req, key) => req.get(key),
+};
+
 /**
  * Gives each request an id (the caller's X-Request-Id when it is sane, else a new UUID), runs the
- * rest of the chain inside it so every log line carries it, and records one metric and one log
- * line when the response finishes.
+ * rest of the chain inside it and inside the request's server span so every log line carries them,
+ * and records one metric, one log line and the span's end when the response finishes.
  */
 export function requestContext(logger: Logger, metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -22,10 +37,24 @@ export function requestContext(logger: Logger, metrics: Metrics) {
       incoming !== undefined && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
+    // A caller's W3C traceparent is continued; otherwise the request starts a trace.
+    const parent = propagation.extract(context.active(), req, requestHeaders);
+    const span = tracer.startSpan(
+      `${req.method}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method, 'flowstack.request_id': requestId },
+      },
+      parent,
+    );
     runWithContext({ requestId }, () => {
       res.on('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const route = routeOf(req);
+        span.updateName(`${req.method} ${route}`);
+        span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
         metrics.http.requestDuration.observe(
           { method: req.method, route, status: String(res.statusCode) },
           seconds,
@@ -39,7 +68,7 @@ export function requestContext(logger: Logger, metrics: Metrics) {
         if (res.statusCode >= 500) logger.error(line, 'request failed');
         else logger.info(line, 'request');
       });
-      next();
+      context.with(trace.setSpan(parent, span), next);
     });
   };
 }
