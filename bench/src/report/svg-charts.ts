@@ -84,7 +84,7 @@ export function groupedLogBars(options: {
   seriesNames: readonly string[];
   rows: readonly GroupRow[];
 }): string {
-  const labelWidth = 220;
+  const labelWidth = 290;
   const width = 820;
   const barHeight = 9;
   const groupHeight = options.seriesNames.length * barHeight + 10;
@@ -131,7 +131,7 @@ export function lineChart(options: {
   const width = 820;
   const height = 340;
   const left = 70;
-  const right = 200;
+  const right = 290;
   const top = 36;
   const bottom = 40;
   const plotWidth = width - left - right;
