@@ -1,0 +1,252 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { assertValidName, nameForms } from './project-name.js';
+import { currentProjectName } from './rename-project.js';
+import * as t from './service-templates.js';
+import { TemplateError } from './template-error.js';
+
+/** Names the stack already uses for its own processes and data services. */
+const TAKEN = new Set([
+  'api',
+  'worker',
+  'migrate',
+  'postgres',
+  'redis',
+  'rabbitmq',
+  'vault',
+  'consul',
+  'traefik',
+]);
+
+export interface ScaffoldResult {
+  created: string[];
+  edited: string[];
+}
+
+/**
+ * Scaffolds services/<name>: package, entry point (runMain), config schema in packages/config,
+ * unit, README and component tests, Nomad job, Vault registry entry and policy, Consul
+ * intentions, service-defaults and ACL policy. Then formats what it wrote and renders the
+ * README's config table. `npm install` links the new workspace afterwards.
+ */
+export async function scaffoldService(root: string, name: string): Promise<ScaffoldResult> {
+  assertValidName(name, 'service name');
+  if (TAKEN.has(name))
+    throw new TemplateError(`invalid service name "${name}": already used by the stack`);
+  if (existsSync(join(root, 'services', name))) {
+    throw new TemplateError(`services/${name} already exists`);
+  }
+  const n = t.serviceNames(nameForms(await currentProjectName(root)), nameForms(name));
+  const result: ScaffoldResult = { created: [], edited: [] };
+  const create = async (file: string, text: string) => {
+    if (existsSync(join(root, file))) throw new TemplateError(`${file} already exists`);
+    await mkdir(dirname(join(root, file)), { recursive: true });
+    await writeFile(join(root, file), text);
+    result.created.push(file);
+  };
+  const edit = async (file: string, change: (text: string) => string) => {
+    const text = await readFile(join(root, file), 'utf8');
+    const next = change(text);
+    if (next !== text) {
+      await writeFile(join(root, file), next);
+      result.edited.push(file);
+    }
+  };
+
+  // Config schema, exported by the config package.
+  const schemaFile = `${name}-schema`;
+  await create(`packages/config/src/${schemaFile}.ts`, t.configSchemaFile(n));
+  await edit('packages/config/src/index.ts', (text) => text + t.configIndexExport(n, schemaFile));
+
+  // The workspace.
+  const dir = `services/${name}`;
+  await create(`${dir}/package.json`, t.packageJson(n));
+  await create(`${dir}/tsconfig.json`, t.tsconfigJson);
+  await create(`${dir}/tsconfig.build.json`, t.tsconfigBuildJson);
+  await create(`${dir}/eslint.config.js`, t.eslintConfig(n));
+  await create(`${dir}/vitest.config.ts`, t.vitestConfig);
+  await create(`${dir}/src/main.ts`, t.mainFile(n));
+  await create(`${dir}/src/index.ts`, t.indexFile(n));
+  await create(`${dir}/src/start-${name}.ts`, t.startFile(n));
+  await create(`${dir}/src/entry-points/${name}-consumer.ts`, t.consumerFile(n));
+  await create(`${dir}/src/domain/handle-${name}-message.ts`, t.handlerFile(n));
+  await create(`${dir}/src/domain/handle-${name}-message.test.ts`, t.handlerTest(n));
+  await create(`${dir}/src/readme.test.ts`, t.readmeTest(n));
+  await create(`${dir}/test/global-setup.ts`, t.globalSetup(n));
+  await create(`${dir}/test/${name}.component.test.ts`, t.componentTest(n));
+
+  // Nomad job.
+  await create(`jobs/${name}.nomad.hcl`, t.jobFile(n));
+
+  // Vault: registry entry, engine roles, policy rendered from the registry.
+  await edit('packages/vault/src/paths.ts', (text) => addToVaultRegistry(text, n));
+  await edit('infra/vault/src/engine-settings.ts', (text) => addToEngineSettings(text, n));
+  await create(`infra/vault/policies/${n.identity}.hcl`, await renderVaultPolicy(root, name));
+
+  // Consul: protocol, ACL policy, and the intentions to the data services and Vault.
+  await create(
+    `infra/consul/config-entries/service-defaults.${n.identity}.json`,
+    `${JSON.stringify({ Kind: 'service-defaults', Name: n.identity, Protocol: 'http' }, null, 2)}\n`,
+  );
+  await create(`infra/consul/policies/${n.identity}.hcl`, t.consulPolicy(n));
+  for (const destination of ['postgres', 'redis', 'rabbitmq', 'vault']) {
+    const file = `infra/consul/config-entries/service-intentions.${destination}.json`;
+    if (existsSync(join(root, file))) await edit(file, (text) => allowSource(text, n.identity));
+  }
+
+  prettier(
+    root,
+    [...result.created, ...result.edited].filter((f) => !f.endsWith('.hcl')),
+  );
+
+  // The README embeds the config table, rendered by the built config package.
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'packages/config/tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const config = (await import(
+    pathToFileURL(join(root, 'packages/config/dist/index.js')).href
+  )) as Record<string, unknown> & { renderConfigTable(schema: unknown): string };
+  await create(
+    `${dir}/README.md`,
+    t.readmeFile(n, config.renderConfigTable(config[n.schemaExport])),
+  );
+  prettier(root, [`${dir}/README.md`]);
+  return result;
+}
+
+function prettier(root: string, files: string[]): void {
+  execFileSync(
+    join(root, 'node_modules/.bin/prettier'),
+    ['--write', '--log-level=warn', ...files],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+}
+
+const key = (name: string) => (/^[a-z][a-z0-9]*$/.test(name) ? name : `'${name}'`);
+const access = (name: string) => (/^[a-z][a-z0-9]*$/.test(name) ? `.${name}` : `['${name}']`);
+
+function replaceOnce(
+  text: string,
+  anchor: RegExp,
+  replace: (match: string) => string,
+  file: string,
+): string {
+  if (!anchor.test(text)) throw new TemplateError(`${file}: cannot find ${anchor.source} to edit`);
+  return text.replace(anchor, replace);
+}
+
+/** Inserts `entry` before the `};` that closes the object declared by `declaration`. */
+function insertIntoObject(text: string, declaration: string, entry: string, file: string): string {
+  const start = text.indexOf(declaration);
+  const end = start < 0 ? -1 : text.indexOf('\n};', start);
+  if (end < 0) throw new TemplateError(`${file}: cannot find ${declaration} to edit`);
+  return `${text.slice(0, end)}\n${entry}${text.slice(end)}`;
+}
+
+function addToVaultRegistry(text: string, n: t.ServiceNames): string {
+  const file = 'packages/vault/src/paths.ts';
+  const s = n.service.dashed;
+  let next = replaceOnce(
+    text,
+    /export type VaultService = ([^;]+);/,
+    (m) => m.replace(/;$/, ` | '${s}';`),
+    file,
+  );
+  next = replaceOnce(
+    next,
+    /export const VAULT_SERVICES: readonly VaultService\[\] = \[([^\]]*)\];/,
+    (m) => m.replace(/\];$/, `, '${s}'];`),
+    file,
+  );
+  next = insertIntoObject(
+    next,
+    'export const SERVICE_VAULT_NAMES',
+    `  ${key(s)}: {
+    jwtRole: '${n.identity}',
+    policy: '${n.identity}',
+    nomadJobId: '${s}',
+    postgresRole: '${s}-readwrite',
+    redisRole: '${s}-cache',
+    rabbitmqRole: '${s}-consumer',
+    kvConfigPath: '${n.project.dashed}/${s}/config',
+  },`,
+    file,
+  );
+  return insertIntoObject(
+    next,
+    'const VAULT_PATHS',
+    `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths],`,
+    file,
+  );
+}
+
+function addToEngineSettings(text: string, n: t.ServiceNames): string {
+  const file = 'infra/vault/src/engine-settings.ts';
+  const s = n.service.dashed;
+  let next = replaceOnce(
+    text,
+    /\n\} as const satisfies Record<VaultService, string>;/,
+    (m) => `\n  ${key(s)}: '${n.project.snake}_readwrite',${m}`,
+    file,
+  );
+  next = replaceOnce(
+    next,
+    /SERVICE_VAULT_NAMES\.worker\.postgresRole,?/,
+    (m) => `${m.replace(/,$/, '')},\n        SERVICE_VAULT_NAMES${access(s)}.postgresRole,`,
+    file,
+  );
+  return replaceOnce(
+    next,
+    /SERVICE_VAULT_NAMES\.worker\.redisRole/,
+    (m) => `${m}, SERVICE_VAULT_NAMES${access(s)}.redisRole`,
+    file,
+  );
+}
+
+function allowSource(text: string, source: string): string {
+  const entry = JSON.parse(text) as { Sources?: { Name: string; Action: string }[] };
+  const sources = entry.Sources ?? [];
+  if (sources.some((s) => s.Name === source)) return text;
+  entry.Sources = [...sources, { Name: source, Action: 'allow' }];
+  return `${JSON.stringify(entry, null, 2)}\n`;
+}
+
+interface RegistryModule {
+  pathsFor(
+    service: string,
+  ): readonly { path: string; capabilities: readonly string[]; purpose: string }[];
+  SERVICE_VAULT_NAMES: Record<string, { policy: string }>;
+}
+
+/**
+ * The policy text infra/vault renders (src/service-policies.ts), from the edited registry:
+ * paths.ts has no imports, so it is transpiled and loaded on its own.
+ */
+async function renderVaultPolicy(root: string, service: string): Promise<string> {
+  const source = await readFile(join(root, 'packages/vault/src/paths.ts'), 'utf8');
+  const js = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const registry = (await import(
+    `data:text/javascript;base64,${Buffer.from(js).toString('base64')}`
+  )) as RegistryModule;
+  const name = registry.SERVICE_VAULT_NAMES[service]!.policy;
+  const header = [
+    `# ${name}: generated from packages/vault/src/paths.ts; do not edit by hand.`,
+    `# Regenerate with: npm run build -w @${name.slice(0, name.length - service.length - 1)}/infra-vault && node infra/vault/dist/render-policies.js`,
+    '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).',
+  ];
+  const blocks = registry.pathsFor(service).map((grant) => {
+    const capabilities = grant.capabilities.map((c) => `"${c}"`).join(', ');
+    return `# ${grant.purpose}\npath "${grant.path}" {\n  capabilities = [${capabilities}]\n}`;
+  });
+  return `${header.join('\n')}\n\n${blocks.join('\n\n')}\n`;
+}
