@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     // The fault drills and the fuzzing have a config of their own (npm run test:chaos).
     exclude: ['**/node_modules/**', '**/dist/**', 'chaos/**', 'fuzz/**'],
+    // The suites start real processes and load them; side by side on two cores they starve each
+    // other's timers. One file at a time keeps the timing assertions honest.
+    fileParallelism: false,
     testTimeout: 30_000,
   },
 });

@@ -4,9 +4,11 @@ import { freePort, startTcpSwitch, type TcpSwitch } from './tcp-switch.js';
 import { startVaultStack, type VaultStack } from './vault-stack.js';
 
 /**
- * Vault goes away for longer than one renewal interval (leases of 20 s are renewed after ~13 s;
- * the outage lasts 16 s and covers that moment) while the leases are still valid. The api seals
- * e-mails in envelope mode, so orders do not need Vault per request.
+ * Vault goes away for longer than one renewal interval while the leases are still valid: leases
+ * of 45 s are renewed after ~30 s; the outage starts as soon as the stack is up and ends a few
+ * seconds after the first renewal has failed, well before the leases expire, however long the
+ * stack took to start. The api seals e-mails in envelope mode, so orders do not need Vault per
+ * request.
  */
 let vault: VaultStack;
 let relay: TcpSwitch;
@@ -16,7 +18,7 @@ beforeAll(async () => {
   const vaultPort = await freePort();
   relay.setTarget(`http://127.0.0.1:${vaultPort}`);
   vault = await startVaultStack({
-    credentialTtl: '20s',
+    credentialTtl: '45s',
     credentialMaxTtl: '10m',
     env: { TRANSIT_MODE: 'envelope' },
     vaultOptions: { port: vaultPort, servicesAddress: relay.url },
@@ -52,16 +54,23 @@ describe('Vault unreachable', () => {
       }
     };
     const clients = Promise.all([client(), client()]);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     relay.cut();
-    await new Promise((resolve) => setTimeout(resolve, 16_000));
+    const cutAt = Date.now();
+    const renewalFailed = () => vault.output.some((line) => line.includes('lease-renew failed'));
+    while (!renewalFailed() && Date.now() - cutAt < 40_000) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
     relay.restore();
+    const outageMs = Date.now() - cutAt;
     // Past the first leases' original expiry: only renewals made after the outage keep them.
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     running = false;
     await clients;
 
     expect(failures).toEqual([]);
+    expect(outageMs).toBeGreaterThan(4_000);
     expect(accepted.length).toBeGreaterThan(20);
     const retried = vault.output.filter((line) =>
       line.includes('vault lease-renew failed; retrying'),
@@ -81,5 +90,5 @@ describe('Vault unreachable', () => {
       ).rows[0];
     }
     expect((stored.rows[0] as { n: number }).n).toBe(accepted.length);
-  }, 120_000);
+  }, 150_000);
 });
