@@ -23,6 +23,8 @@ describe('toDatabaseError', () => {
     ['57P02'],
     ['57P03'],
     ['53300'],
+    ['28P01'],
+    ['28000'],
   ])('when the code is %s, then it becomes a 503 database-unavailable AppError', (code) => {
     const cause = withCode(code);
     const mapped = toDatabaseError(cause);
@@ -50,7 +52,7 @@ describe('toDatabaseError', () => {
     expect(isConnectionError(error)).toBe(true);
   });
 
-  it.each([['23505'], ['42601'], ['57014'], ['40001'], ['28P01']])(
+  it.each([['23505'], ['42601'], ['57014'], ['40001']])(
     'when the code is %s, then the error passes through unchanged',
     (code) => {
       const error = withCode(code, 'Connection terminated but with a SQL code');

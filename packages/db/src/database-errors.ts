@@ -47,7 +47,14 @@ export function isConnectionError(error: unknown): boolean {
   if (error instanceof DatabaseUnavailableError) return true;
   const code = errorCode(error);
   if (code !== undefined) {
-    if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) {
+    // Class 28 (authentication refused) is a dependency failure too: with leased credentials it
+    // is what an expired or revoked login looks like until the next rotation lands.
+    if (
+      NETWORK_CODES.has(code) ||
+      UNAVAILABLE_SQLSTATES.has(code) ||
+      code.startsWith('08') ||
+      code.startsWith('28')
+    ) {
       return true;
     }
   }
