@@ -42,6 +42,8 @@ export interface DrillSpec {
   expected: string;
   servers: ThrowawayServers;
   env?: Record<string, string>;
+  /** Starts the stack under test (default: api and worker on the throwaway servers). */
+  startStack?: () => Promise<ChaosStack>;
   ratePerSecond?: number;
   /** Injects the fault and heals it; resolves with the time the fault was healed. */
   inject(context: DrillContext): Promise<number>;
@@ -58,7 +60,7 @@ export interface DrillSpec {
  */
 export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
   const started = Date.now();
-  const stack = await startChaosStack(spec.servers, spec.name, spec.env);
+  const stack = await (spec.startStack?.() ?? startChaosStack(spec.servers, spec.name, spec.env));
   const notes: string[] = [];
   try {
     const { readPaths, orderIds } = await warmReads(stack);
@@ -109,6 +111,14 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
     if (spec.check !== undefined)
       violations.push(...(await spec.check({ ...context, books, record })));
     violations.push(...secretLeaks(stack.output).slice(0, 5));
+    // A failed drill names what the services logged as errors, the first place to look.
+    if (violations.length > 0)
+      notes.push(
+        ...stack.output
+          .filter((line) => /"level":(50|60|"error"|"fatal")/.test(line))
+          .slice(0, 3)
+          .map((line) => `logged: ${line.slice(0, 600)}`),
+      );
 
     const result: DrillResult = {
       drill: spec.name,
