@@ -213,7 +213,8 @@ job "worker" {
         RABBITMQ_VHOST      = "/"
         ORDERS_EXCHANGE     = "flowstack.orders"
         ORDERS_QUEUE        = "flowstack.orders.store"
-        WORKER_PREFETCH     = "32"
+        WORKER_PREFETCH     = "200"
+        WORKER_BATCH_SIZE   = "100"
       }
 
       resources {
