@@ -20,6 +20,7 @@ function orderMessage(productId: string, quantity = 1): OrderCreatedMessage {
     orderId: orderIdFor(randomUUID()),
     requestFingerprint: fingerprintOf(request),
     ...request,
+    customerEmailMasked: 'g***@example.com',
     acceptedAt: new Date().toISOString(),
   };
 }
@@ -70,6 +71,11 @@ describe('the batching consumer', () => {
       [ids],
     );
     expect(totals.rows).toEqual([{ total_cents: 1400 }]);
+    const masked = await harness.db.query<{ customer_email_masked: string | null }>(
+      'SELECT DISTINCT customer_email_masked FROM orders WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    expect(masked.rows).toEqual([{ customer_email_masked: 'g***@example.com' }]);
   });
 });
 

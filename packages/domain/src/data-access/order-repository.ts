@@ -63,8 +63,10 @@ export async function insertOrdersOnce(
   // The items' foreign key is checked at the end of the statement, when the orders exist.
   const inserted = await db.query<{ id: string; stored_at: Date }>(
     `WITH new_orders AS (
-       INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[])
+       INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at,
+         customer_email_masked)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[],
+         $12::text[])
        ON CONFLICT (id) DO NOTHING
        RETURNING id, stored_at
      ), new_items AS (
@@ -87,6 +89,7 @@ export async function insertOrdersOnce(
       lines.map((line) => line.item.productId),
       lines.map((line) => line.item.quantity),
       lines.map((line) => line.item.unitPriceCents),
+      orders.map((order) => order.customerEmailMasked ?? null),
     ],
   );
   return new Map(inserted.rows.map((row) => [row.id, row.stored_at]));
