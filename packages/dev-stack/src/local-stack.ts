@@ -1,3 +1,4 @@
+import { ensureAuthCluster } from './auth-cluster.js';
 import { commonConfigSchema, loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
@@ -47,10 +48,11 @@ export async function startLocalStack(options: {
     options.vault === undefined
       ? options.env
       : { ...options.env, POSTGRES_HOST: PG_AUTH.host, POSTGRES_PORT: String(PG_AUTH.port) };
+  if (options.vault !== undefined) await ensureAuthCluster(PG_AUTH.host, PG_AUTH.port);
   const problems = await findUnreachable(localDependencies(checked));
   if (problems.length > 0 && options.vault !== undefined) {
     problems.push(
-      'With Vault, PostgreSQL is the password-checking cluster: run scripts/pg-auth-cluster.sh, or start with --no-vault.',
+      'With Vault, PostgreSQL is the password-checking cluster on 5433, which scripts/pg-auth-cluster.sh creates (as root); or start with --no-vault.',
     );
   }
   if (problems.length > 0) throw new MissingDependencyError(problems);
