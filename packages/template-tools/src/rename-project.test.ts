@@ -26,6 +26,16 @@ describe('createRenamer', () => {
     );
   });
 
+  it('when a script has a variable named after the project, then it takes the camel form', () => {
+    const rename = createRenamer('flowstack', 'acme-shop');
+    const code =
+      "const flowstack = true; if (flowstack) log('flowstack services'); /x\\.flowstack-api/;";
+    expect(rename(code, 'rule.ts')).toBe(
+      "const acmeShop = true; if (acmeShop) log('acme-shop services'); /x\\.acme-shop-api/;",
+    );
+    expect(rename('const flowstack = 1;', 'notes.md')).toBe('const acme-shop = 1;');
+  });
+
   it('when renaming back, then the original text is restored', () => {
     const there = createRenamer('flowstack', 'acme-shop')(sample);
     expect(createRenamer('acme-shop', 'flowstack')(there)).toBe(sample);

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import ts from 'typescript';
 import { listProjectFiles, readTextFile } from './project-files.js';
 import { assertValidName, nameForms, type NameForms } from './project-name.js';
 import { TemplateError } from './template-error.js';
@@ -29,9 +30,10 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * is one word, its lowercase spelling is shared by the dashed, snake and camel forms: the
  * neighbouring characters decide (an underscore next to it = snake, an uppercase letter after it
  * = camel), so `flowstack_queue_acked_total` becomes `my_shop_queue_acked_total` and
- * `flowstackBacklog` becomes `myShopBacklog`.
+ * `flowstackBacklog` becomes `myShopBacklog`. In a script (file ending in .ts or .js), a variable
+ * named exactly `flowstack` becomes `myShop`.
  */
-export function createRenamer(from: string, to: string): (text: string) => string {
+export function createRenamer(from: string, to: string): (text: string, file?: string) => string {
   const source = nameForms(from);
   const target = nameForms(to);
   const byText = new Map<string, keyof NameForms>();
@@ -46,16 +48,41 @@ export function createRenamer(from: string, to: string): (text: string) => strin
     'g',
   );
   const lowercase = from.toLowerCase() === from && !from.includes('-');
-  return (text) =>
-    text.replace(pattern, (match: string, offset: number) => {
+  return (text, file = '') => {
+    const identifiers =
+      lowercase && /\.[cm]?[jt]s$/.test(file) ? identifierOffsets(text, from) : new Set<number>();
+    return text.replace(pattern, (match: string, offset: number) => {
       const form = byText.get(match)!;
       if (!lowercase || match !== source.dashed) return target[form];
       const before = text.charAt(offset - 1);
       const after = text.charAt(offset + match.length);
       if (before === '_' || after === '_') return target.snake;
-      if (/[A-Z]/.test(after)) return target.camel;
+      if (/[A-Z]/.test(after) || identifiers.has(offset)) return target.camel;
       return target.dashed;
     });
+  };
+}
+
+/**
+ * Offsets of the identifiers that are exactly `name` in a script, by TypeScript's scanner. Next
+ * to a dash, dot, colon or slash it is a name inside a regular expression or a path, not a
+ * variable (the scanner does not know a regular expression from a division).
+ */
+function identifierOffsets(text: string, name: string): Set<number> {
+  const offsets = new Set<number>();
+  const scanner = ts.createScanner(
+    ts.ScriptTarget.Latest,
+    false,
+    ts.LanguageVariant.Standard,
+    text,
+  );
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (token !== ts.SyntaxKind.Identifier || scanner.getTokenText() !== name) continue;
+    const start = scanner.getTokenStart();
+    const around = text.charAt(start - 1) + text.charAt(start + name.length);
+    if (!/[-.:/\\]/.test(around)) offsets.add(start);
+  }
+  return offsets;
 }
 
 /** Where any spelling of `name` already appears (content or path): the rename could not be undone. */
@@ -96,7 +123,7 @@ export async function renameProject(root: string, newName: string): Promise<Rena
   for (const file of files) {
     const path = join(root, file);
     const text = await readTextFile(path);
-    const next = text === undefined ? undefined : renameText(text);
+    const next = text === undefined ? undefined : renameText(text, file);
     const target = renameText(file);
     if (next !== undefined && next !== text) {
       await writeFile(path, next);
