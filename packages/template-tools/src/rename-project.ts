@@ -63,25 +63,16 @@ export function createRenamer(from: string, to: string): (text: string, file?: s
   };
 }
 
-/**
- * Offsets of the identifiers that are exactly `name` in a script, by TypeScript's scanner. Next
- * to a dash, dot, colon or slash it is a name inside a regular expression or a path, not a
- * variable (the scanner does not know a regular expression from a division).
- */
+/** Offsets of the identifiers that are exactly `name` in a script, from TypeScript's parser. */
 function identifierOffsets(text: string, name: string): Set<number> {
   const offsets = new Set<number>();
-  const scanner = ts.createScanner(
-    ts.ScriptTarget.Latest,
-    false,
-    ts.LanguageVariant.Standard,
-    text,
-  );
-  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
-    if (token !== ts.SyntaxKind.Identifier || scanner.getTokenText() !== name) continue;
-    const start = scanner.getTokenStart();
-    const around = text.charAt(start - 1) + text.charAt(start + name.length);
-    if (!/[-.:/\\]/.test(around)) offsets.add(start);
-  }
+  if (!text.includes(name)) return offsets;
+  const source = ts.createSourceFile('script.ts', text, ts.ScriptTarget.Latest, false);
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && node.text === name) offsets.add(node.getStart(source));
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
   return offsets;
 }
 
