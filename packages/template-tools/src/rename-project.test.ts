@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRenamer, renameProject } from './rename-project.js';
 
 const sample = [
@@ -42,8 +42,14 @@ describe('createRenamer', () => {
   });
 });
 
+const roots: string[] = [];
+afterAll(async () => {
+  for (const root of roots) await rm(root, { recursive: true, force: true });
+});
+
 async function project(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'rename-unit-'));
+  roots.push(root);
   await writeFile(join(root, 'package.json'), '{ "name": "flowstack", "workspaces": [] }\n');
   await mkdir(join(root, 'policies'));
   await writeFile(join(root, 'policies/flowstack-api.hcl'), 'path "kv/data/flowstack/api" {}\n');
