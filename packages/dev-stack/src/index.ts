@@ -9,6 +9,7 @@ export { findUnreachable, isReachable, localDependencies, type Dependency } from
 export {
   startLocalVault,
   PG_AUTH,
+  writeWorkloadJwt,
   type LocalVault,
   type LocalVaultOptions,
 } from './local-vault.js';

@@ -120,8 +120,15 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
   }
 }
 
-/** A JWT shaped like Nomad's workload identity for the service's task. */
-async function writeWorkloadJwt(dir: string, service: Service, key: CryptoKey): Promise<string> {
+/**
+ * A JWT shaped like Nomad's workload identity for the service's task, written where Nomad puts it
+ * (`<dir>/<service>/secrets/nomad_token`). Returns the file's path.
+ */
+export async function writeWorkloadJwt(
+  dir: string,
+  service: Service,
+  key: CryptoKey,
+): Promise<string> {
   const jwt = await new SignJWT({
     nomad_namespace: 'default',
     nomad_job_id: SERVICE_VAULT_NAMES[service].nomadJobId,

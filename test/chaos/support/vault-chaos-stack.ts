@@ -1,17 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { createDatabase } from '@flowstack/db';
-import { PG_AUTH, spawnService } from '@flowstack/dev-stack';
+import { PG_AUTH, spawnService, writeWorkloadJwt } from '@flowstack/dev-stack';
 import { migrateDatabase } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
 import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
-import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportSPKI, generateKeyPair } from 'jose';
 import type { ChaosStack, ServiceName } from './chaos-stack.js';
 import { freePort } from './throwaway-servers.js';
 
@@ -224,29 +224,4 @@ export async function startVaultChaosStack(
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A JWT shaped like Nomad's workload identity, as the local stack writes it. */
-async function writeWorkloadJwt(
-  dir: string,
-  service: ServiceName,
-  key: CryptoKey,
-): Promise<string> {
-  const jwt = await new SignJWT({
-    nomad_namespace: 'default',
-    nomad_job_id: SERVICE_VAULT_NAMES[service].nomadJobId,
-    nomad_task: service,
-    nomad_allocation_id: 'chaos',
-  })
-    .setProtectedHeader({ alg: 'RS256', kid: 'chaos' })
-    .setSubject(`global:default:${service}:${service}:${service}:default`)
-    .setAudience('vault.io')
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(key);
-  const secrets = join(dir, service, 'secrets');
-  await mkdir(secrets, { recursive: true });
-  const file = join(secrets, 'nomad_token');
-  await writeFile(file, jwt, { mode: 0o600 });
-  return file;
 }
