@@ -11,7 +11,7 @@ variable "datacenters" {
 variable "image" {
   type        = string
   default     = "flowstack/api:0.1.0"
-  description = "api image, pinned by version (built from infra/docker/api.Dockerfile)."
+  description = "api image, pinned by version (built from services/api/Dockerfile)."
 }
 
 variable "count" {

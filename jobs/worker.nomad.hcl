@@ -10,7 +10,7 @@ variable "datacenters" {
 variable "image" {
   type        = string
   default     = "flowstack/worker:0.1.0"
-  description = "worker image, pinned by version (built from infra/docker/worker.Dockerfile)."
+  description = "worker image, pinned by version (built from services/worker/Dockerfile)."
 }
 
 variable "count" {

@@ -82,8 +82,8 @@ log "Consul bootstrap: service-defaults, intentions, policies"
 npm run --silent infra:consul -- --address http://127.0.0.1:8500
 
 log "Images"
-docker build -q -f infra/docker/api.Dockerfile -t "flowstack/api:$version" .
-docker build -q -f infra/docker/worker.Dockerfile -t "flowstack/worker:$version" .
+docker build -q -f services/api/Dockerfile -t "flowstack/api:$version" .
+docker build -q -f services/worker/Dockerfile -t "flowstack/worker:$version" .
 
 log "Job specs"
 npm run --silent validate:jobs

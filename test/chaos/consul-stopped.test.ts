@@ -1,6 +1,6 @@
 import { startConsulDouble, type RunningConsulDouble } from '@flowstack/consul-double';
 import { describe, expect, inject, it } from 'vitest';
-import { startTcpSwitch, type TcpSwitch } from '../vault/tcp-switch.js';
+import { startTcpSwitch, type TcpSwitch } from '../integration/vault/tcp-switch.js';
 import { runDrill } from './support/drill.js';
 import { sleep, waitUntil } from './support/load.js';
 import type { ThrowawayServers } from './support/throwaway-servers.js';

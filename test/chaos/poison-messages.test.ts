@@ -12,7 +12,7 @@ import { queueCounts } from './support/throwaway-servers.js';
 const servers = inject('chaosServers');
 const run = promisify(execFile);
 const DLQ_MAIN = fileURLToPath(
-  new URL('../../services/worker/dist/dead-letters/dlq-main.js', import.meta.url),
+  new URL('../../services/worker/dist/entry-points/cli/dlq-main.js', import.meta.url),
 );
 const MAX_ATTEMPTS = 3;
 

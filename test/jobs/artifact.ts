@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * The runtime image of infra/docker/<service>.Dockerfile without Docker: `turbo prune --docker`
+ * The runtime image of services/<service>/Dockerfile without Docker: `turbo prune --docker`
  * (the prune stage), `npm ci --omit=dev` in the pruned tree (the deps stage), then each
  * workspace's dist and migrations from the repository's build (the build stage's /artifact).
  * Nothing else from the checkout reaches the folder.

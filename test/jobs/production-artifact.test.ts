@@ -3,9 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDuration } from '../src/duration.js';
-import type { JobFile } from '../src/job-model.js';
-import { taskEnvironment } from '../src/task-env.js';
+import { parseDuration, taskEnvironment, type JobFile } from '@flowstack/job-validator';
 import {
   freePort,
   stageProductionArtifact,

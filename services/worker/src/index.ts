@@ -2,4 +2,4 @@ export { startWorker, type RunningWorker } from './start-worker.js';
 export {
   consumeOrderCreated,
   type OrderConsumerOptions,
-} from './entry-points/order-created-consumer.js';
+} from './entry-points/mq/order-created-consumer.js';

@@ -7,7 +7,7 @@ import {
   openDataServices,
   startHealthServer,
 } from '@flowstack/service-kit';
-import { consumeOrderCreated } from './entry-points/order-created-consumer.js';
+import { consumeOrderCreated } from './entry-points/mq/order-created-consumer.js';
 
 export interface RunningWorker {
   /** Base URL of the health and metrics server. */

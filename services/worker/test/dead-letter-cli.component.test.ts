@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf, orderIdFor, upsertProducts } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
-import { runDeadLetterCli } from '../src/dead-letters/dead-letter-commands.js';
+import { runDeadLetterCli } from '../src/entry-points/cli/dead-letter-commands.js';
 import {
   startWorkerUnderTest,
   waitFor,

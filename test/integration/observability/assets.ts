@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 const root = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  '../../infra/observability',
+  '../../../infra/observability',
 );
 
 export interface Expression {

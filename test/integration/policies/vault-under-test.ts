@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { startVaultDouble } from '@flowstack/vault-double';
 import pg from 'pg';
 
-const PG_AUTH_SCRIPT = fileURLToPath(new URL('../../scripts/pg-auth-cluster.sh', import.meta.url));
+const PG_AUTH_SCRIPT = fileURLToPath(
+  new URL('../../../scripts/pg-auth-cluster.sh', import.meta.url),
+);
 
 export interface PgAuthCluster {
   host: string;

@@ -19,7 +19,7 @@ import {
 import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
 
 const BIN = fileURLToPath(
-  new URL('../../services/worker/dist/rewrap/rewrap-main.js', import.meta.url),
+  new URL('../../../services/worker/dist/entry-points/cli/rewrap-main.js', import.meta.url),
 );
 // A database of its own: the command scans every order, and rows sealed by other tests' Vaults
 // (other keys) must not be in its way.

@@ -1,5 +1,5 @@
 // k6 version of `npm run loadtest`: the same read, write and mixed scenarios, for a cluster.
-//   k6 run -e TARGET=https://flowstack.example -e SCENARIO=mixed -e RATE=200 -e DURATION=60s bench/k6/flowstack.js
+//   k6 run -e TARGET=https://flowstack.example -e SCENARIO=mixed -e RATE=200 -e DURATION=60s tools/bench/k6/flowstack.js
 // RATE set: open model (constant-arrival-rate); unset: closed model with VUS virtual users.
 import http from 'k6/http';
 import { check } from 'k6';

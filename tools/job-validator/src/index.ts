@@ -28,3 +28,5 @@ export {
 } from './vault-access.js';
 export { isAllowed, type Intention } from './consul-intentions.js';
 export { nomadOnPath, runNomadChecks } from './nomad-cli.js';
+export { parseDuration } from './duration.js';
+export { taskEnvironment } from './task-env.js';

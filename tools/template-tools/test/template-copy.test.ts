@@ -131,7 +131,7 @@ describe('npm run rename on a copy of the repository', () => {
   });
 
   it('when the name is invalid, then the command exits non-zero with the reason', () => {
-    const cli = join(SOURCE_ROOT, 'packages/template-tools/dist/rename-cli.js');
+    const cli = join(SOURCE_ROOT, 'tools/template-tools/dist/rename-cli.js');
     const result = run(copy, process.execPath, [cli, 'Not_Valid']);
     expect(result.status).toBe(1);
     expect(result.output).toContain('invalid project name "Not_Valid"');

@@ -1,5 +1,5 @@
 import type { Queryable } from '@flowstack/db';
-import type { ProductView } from '../domain/order-views.js';
+import type { ProductView } from '../use-cases/order-views.js';
 import { upsertProducts } from './product-repository.js';
 
 /** A small catalog so that a fresh local stack has something to read and order. */

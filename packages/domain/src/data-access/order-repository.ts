@@ -1,5 +1,5 @@
 import type { Queryable } from '@flowstack/db';
-import type { StoredOrderView } from '../domain/order-views.js';
+import type { StoredOrderView } from '../use-cases/order-views.js';
 
 export interface NewOrder {
   id: string;

@@ -1,5 +1,5 @@
 import type { Queryable } from '@flowstack/db';
-import type { ProductView } from '../domain/order-views.js';
+import type { ProductView } from '../use-cases/order-views.js';
 
 interface ProductRow {
   id: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@flowstack/db';
 import { upsertProducts } from '../data-access/product-repository.js';
-import type { ProductView } from '../domain/order-views.js';
+import type { ProductView } from '../use-cases/order-views.js';
 
 /** A product with a unique id, stored, for a test that needs its own catalog rows. */
 export async function createTestProduct(

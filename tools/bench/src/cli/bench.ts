@@ -14,7 +14,7 @@ const USAGE = `usage: npm run bench -- [options]
   --pipeline SECONDS   sustained pipeline run (default 60)
   --backlog N          messages for the worker drain (default 50000)
   --profile            instead: CPU profiles of each flowstack path under load (node --cpu-prof)
-  --out DIR            results directory (default bench/results)`;
+  --out DIR            results directory (default tools/bench/results)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository these tests run in (packages/template-tools/test/support -> root). */
+/** The repository these tests run in (tools/template-tools/test/support -> root). */
 export const SOURCE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /**
