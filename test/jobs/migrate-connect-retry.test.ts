@@ -1,27 +1,18 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, expect, it } from 'vitest';
-import { REPO_ROOT } from './helpers.js';
+import { dropDatabase, REPO_ROOT } from './helpers.js';
 
 const database = `flowstack_migrate_retry_${randomUUID().slice(0, 8)}`;
 const sockets = new Set<Socket>();
 
 afterAll(() => {
   for (const socket of sockets) socket.destroy();
-  spawnSync('psql', [
-    '-h',
-    '127.0.0.1',
-    '-U',
-    'postgres',
-    '-d',
-    'postgres',
-    '-qc',
-    `DROP DATABASE IF EXISTS ${database}`,
-  ]);
+  dropDatabase(database);
 });
 
 /*
