@@ -177,7 +177,9 @@ job "worker" {
       config {
         image   = var.image
         command = "node"
-        args    = ["/app/packages/domain/dist/migrate-cli.js"]
+        # --seed upserts the sample catalog (ON CONFLICT DO UPDATE), so every run is idempotent
+        # and a fresh cluster has products to order; drop it when the catalog is your own.
+        args = ["/app/packages/domain/dist/migrate-cli.js", "--seed"]
       }
 
       template {
