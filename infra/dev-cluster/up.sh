@@ -93,9 +93,14 @@ start consul consul agent -dev -bind "$host_ip" \
 wait_for Consul 30 consul_has_leader
 
 log "Consul ACL bootstrap and agent tokens"
-if [ ! -s "$state/consul-management.token" ]; then
-  consul acl bootstrap -format=json | json_field SecretID >"$state/consul-management.token"
-fi
+# Right after the leader election the ACL system may not accept the bootstrap yet: retry until
+# it answers (a bootstrap that succeeded is never repeated: its token is in the file).
+for _ in $(seq 1 20); do
+  [ -s "$state/consul-management.token" ] && break
+  consul acl bootstrap -format=json 2>/dev/null | json_field SecretID >"$state/consul-management.token" || true
+  [ -s "$state/consul-management.token" ] || sleep 1
+done
+[ -s "$state/consul-management.token" ] || fail "consul acl bootstrap did not succeed (logs in $state)"
 CONSUL_HTTP_TOKEN=$(cat "$state/consul-management.token")
 export CONSUL_HTTP_TOKEN CONSUL_HTTP_ADDR=http://127.0.0.1:8500
 consul_put() { # path: PUT stdin to the Consul API with the management token from a header file
