@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { agentConsulRule } from '../src/rules/agent-consul.js';
 import { deployScriptsRule } from '../src/rules/deploy-scripts.js';
 import { metricsReachableRule } from '../src/rules/metrics-reachable.js';
 import { restartModeRule } from '../src/rules/restart-mode.js';
@@ -40,7 +41,7 @@ describe('template-owner', () => {
 
 describe('stateful-restart', () => {
   it('when a data service keeps the default vault change_mode, then the rule fails', async () => {
-    const job = await brokenJob('postgres', /\n\s+change_mode = "noop"\n\s+env {9}= false/, '');
+    const job = await brokenJob('postgres', /\n\s+change_mode = "noop"(\n\s+env {9}= false)/, '$1');
     expect(messages(await runRule(statefulRestartRule, job))).toEqual([
       'vault change_mode "restart" restarts a stateful task when its token is re-derived; use "noop"',
     ]);
@@ -298,5 +299,40 @@ describe('deploy-scripts', () => {
     expect(found(stripped)).toEqual([
       'does not wait for the allocations to stop before killing Nomad',
     ]);
+  });
+});
+
+describe('stateful-restart: the token stays out of the environment', () => {
+  it('when a data service leaves vault env at its default, then the rule fails', async () => {
+    const job = await brokenJob('rabbitmq', /\n\s+env {9}= false/, '');
+    expect(messages(await runRule(statefulRestartRule, job))).toEqual([
+      'vault env defaults to true: VAULT_TOKEN lands in a process that never calls Vault; set env = false',
+    ]);
+  });
+});
+
+describe('agent-consul', () => {
+  const withGrpc = async (grpcAddress: string | undefined, grpcCaFile: string | undefined) => {
+    const repo = await realRepository();
+    return messages(
+      agentConsulRule.check({
+        ...repo,
+        nomadConsul: { ...repo.nomadConsul, grpcAddress, grpcCaFile },
+      }),
+    );
+  };
+
+  it('when the clients use gRPC TLS with a CA file, then the rule passes', async () => {
+    expect(messages(agentConsulRule.check(await realRepository()))).toEqual([]);
+  });
+
+  it('when the clients point Envoy at plaintext 8502, then the rule fails', async () => {
+    expect(await withGrpc('127.0.0.1:8502', undefined)).toEqual([
+      'grpc_address 127.0.0.1:8502 is the plaintext gRPC port, disabled on a non-dev Consul; use 8503 (grpc_tls)',
+    ]);
+  });
+
+  it('when gRPC TLS has no CA file, then the rule fails', async () => {
+    expect((await withGrpc('127.0.0.1:8503', undefined)).join()).toContain('without grpc_ca_file');
   });
 });

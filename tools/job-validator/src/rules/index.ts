@@ -1,4 +1,5 @@
 import type { RepositoryRule, Rule } from '../rule.js';
+import { agentConsulRule } from './agent-consul.js';
 import { deployPolicyRule } from './deploy-policy.js';
 import { deployScriptsRule } from './deploy-scripts.js';
 import { envSchemaRule } from './env-schema.js';
@@ -19,7 +20,7 @@ import { vaultPathsRule } from './vault-paths.js';
 import { workloadIdentityRule } from './workload-identity.js';
 
 /** Rules over files that are not jobs, run once per repository. */
-export const REPOSITORY_RULES: readonly RepositoryRule[] = [deployScriptsRule];
+export const REPOSITORY_RULES: readonly RepositoryRule[] = [deployScriptsRule, agentConsulRule];
 
 export const RULES: readonly Rule[] = [
   vaultBlockRule,

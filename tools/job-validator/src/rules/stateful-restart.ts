@@ -13,6 +13,9 @@ import { isStatefulGroup } from '../service-profiles.js';
  * Redis (dropping every ACL user Vault created) or RabbitMQ. Their admin secrets are read once, at
  * first initialisation, so "noop" loses nothing.
  *
+ * Their processes never call Vault, so the token stays out of their environment
+ * (`vault { env = false }`; `env` defaults to true, Nomad docs vault.mdx).
+ *
  * RabbitMQ also needs its data on a volume and a fixed hostname: its node name is
  * rabbit@<hostname> and the data directory belongs to that name, so a new container with a new
  * hostname starts an empty node (RabbitMQ docs, "Node Names" / "Data Directory").
@@ -33,6 +36,12 @@ export const statefulRestartRule: Rule = {
             report(
               where,
               `vault change_mode "${vault.change_mode ?? 'restart'}" restarts a stateful task when its token is re-derived; use "noop"`,
+            );
+          }
+          if (vault && vault.env !== false) {
+            report(
+              where,
+              'vault env defaults to true: VAULT_TOKEN lands in a process that never calls Vault; set env = false',
             );
           }
           for (const template of task.template) {
