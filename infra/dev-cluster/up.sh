@@ -188,9 +188,16 @@ VAULT_BOOTSTRAP_POSTGRES_URL="postgresql://vaultadmin:$pg_password@127.0.0.1:154
   npm run --silent infra:vault -- --address "$VAULT_ADDR" --nomad-jwks-url "$nomad_jwks_url"
 
 log "flowstack: worker (runs the migrations first), api, traefik"
-nomad job run -var "image=localhost/flowstack/worker:$version" jobs/worker.nomad.hcl
-nomad job run -var "image=localhost/flowstack/api:$version" jobs/api.nomad.hcl
-nomad job run jobs/traefik.nomad.hcl
+if nomad job status api >/dev/null 2>&1; then
+  # A re-run with a new FLOWSTACK_VERSION is an update: api and worker deploy a canary that
+  # waits for promotion, which a blocking `nomad job run` would wait on forever. deploy.sh
+  # submits detached and prints the promote commands.
+  FLOWSTACK_REGISTRY=localhost/flowstack JOBS="worker api traefik" infra/nomad/deploy.sh "$version"
+else
+  nomad job run -var "image=localhost/flowstack/worker:$version" jobs/worker.nomad.hcl
+  nomad job run -var "image=localhost/flowstack/api:$version" jobs/api.nomad.hcl
+  nomad job run jobs/traefik.nomad.hcl
+fi
 
 log "Waiting for the api through Traefik"
 wait_for "api through Traefik" 120 curl -sf http://127.0.0.1:8080/v1/products
