@@ -8,10 +8,14 @@ variable "datacenters" {
   description = "Datacenters the api may run in."
 }
 
+# No Docker Hub default: a bare "flowstack/api" would pull docker.io/flowstack/api, a namespace the
+# project does not own. The default names a reserved, never-resolving registry (RFC 2606 .invalid),
+# so forgetting -var image=... fails the pull instead of running someone else's image.
+# infra/nomad/deploy.sh passes $FLOWSTACK_REGISTRY/api:<version>; up.sh a locally built localhost/ tag.
 variable "image" {
   type        = string
-  default     = "flowstack/api:0.1.0"
-  description = "api image, pinned by version (built from services/api/Dockerfile)."
+  default     = "registry.invalid/flowstack/api:0.1.0"
+  description = "api image, pinned by version (built from services/api/Dockerfile); always set with -var."
 }
 
 variable "count" {
@@ -44,6 +48,12 @@ job "api" {
   datacenters = var.datacenters
   type        = "service"
 
+  # Bridge networking, CNI and the docker driver exist on Linux clients only.
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "linux"
+  }
+
   update {
     max_parallel      = 1
     canary            = 1
@@ -63,13 +73,23 @@ job "api" {
 
     network {
       mode = "bridge"
+
+      # Envoy's expose listener for /metrics (the app port stays inside the namespace). to = -1
+      # maps the dynamic host port to the same number inside, as Nomad's expose examples do.
+      port "metrics" {
+        to = -1
+      }
     }
 
+    # mode = "fail": after 3 crashes in 5m the allocation is marked failed and the reschedule
+    # block below places it elsewhere. With "delay" the client keeps retrying on the same node
+    # forever and reschedule never fires (client/allocrunner/taskrunner/restarts/restarts.go,
+    # handleWaitResult: only RestartPolicyModeFail returns TaskNotRestarting).
     restart {
       attempts = 3
       interval = "5m"
       delay    = "10s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     reschedule {
@@ -83,12 +103,22 @@ job "api" {
       name = "flowstack-api"
       port = "3000"
 
+      # Prometheus (infra/observability/prometheus) scrapes <service address>:<metrics_port>:
+      # the Envoy expose listener below, the only way in to /metrics under bridge mode.
+      meta {
+        metrics_port = "${NOMAD_HOST_PORT_metrics}"
+      }
+
+      # No traefik.http.services.*.loadbalancer.server.port here: for a Connect item Traefik lists
+      # the sidecar registrations and a label port replaces the sidecar's port
+      # (traefik pkg/provider/consulcatalog/config.go, addServer: `port :=
+      # loadBalancer.Servers[0].Port; if port == "" { port = item.Port }`), so a pin would make it
+      # dial <node>:3000, where nothing listens under bridge mode.
       tags = [
         "traefik.enable=true",
         "traefik.consulcatalog.connect=true",
         "traefik.http.routers.flowstack-api.rule=PathPrefix(`/v1`) || Path(`/openapi.json`)",
         "traefik.http.routers.flowstack-api.entrypoints=web",
-        "traefik.http.services.flowstack-api.loadbalancer.server.port=3000",
       ]
 
       # While an instance is a canary it gets only these tags: Traefik keeps it apart from the
@@ -100,12 +130,19 @@ job "api" {
         "traefik.http.routers.flowstack-api-canary.rule=(PathPrefix(`/v1`) || Path(`/openapi.json`)) && Header(`X-Canary`, `1`)",
         "traefik.http.routers.flowstack-api-canary.entrypoints=web",
         "traefik.http.routers.flowstack-api-canary.priority=100",
-        "traefik.http.services.flowstack-api-canary.loadbalancer.server.port=3000",
       ]
 
       connect {
         sidecar_service {
           proxy {
+            expose {
+              path {
+                path            = "/metrics"
+                protocol        = "http"
+                local_path_port = 3000
+                listener_port   = "metrics"
+              }
+            }
             upstreams {
               destination_name = "postgres"
               local_bind_port  = 5432
@@ -138,6 +175,9 @@ job "api" {
         expose   = true
         interval = "10s"
         timeout  = "2s"
+        # On a group service the restarter is the whole allocation (Envoy included) unless the
+        # check names its task (client/allocrunner/alloc_runner_hooks.go, group services hook).
+        task = "api"
 
         check_restart {
           limit = 3
@@ -184,7 +224,10 @@ job "api" {
         RABBITMQ_PORT       = "5672"
         RABBITMQ_VHOST      = "/"
         ORDERS_EXCHANGE     = "flowstack.orders"
-        # Longer than Traefik's idle timeout for backend connections (60s, jobs/traefik.nomad.hcl).
+        # The api's peer on this socket is its own Envoy sidecar, not Traefik, and Envoy keeps
+        # idle upstream connections for 1h by default, so "longer than the proxy's idle timeout"
+        # cannot hold here. 65s only bounds idle sockets; the api closes them with a FIN that
+        # Envoy sees before reuse except in a race of a few ms (docs/deploy.md, "Keep-alive").
         HTTP_KEEP_ALIVE_TIMEOUT_MS = "65000"
       }
 

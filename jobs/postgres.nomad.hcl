@@ -29,6 +29,12 @@ job "postgres" {
   datacenters = var.datacenters
   type        = "service"
 
+  # Bridge networking, CNI and the docker driver exist on Linux clients only.
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "linux"
+  }
+
   update {
     max_parallel      = 1
     canary            = 0
@@ -60,11 +66,12 @@ job "postgres" {
       attachment_mode = "file-system"
     }
 
+    # "fail" so that a crash loop ends in a reschedule (sticky: back to the volume's node).
     restart {
       attempts = 5
       interval = "10m"
       delay    = "15s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     reschedule {
@@ -110,8 +117,12 @@ job "postgres" {
     task "postgres" {
       driver = "docker"
 
+      # The admin credentials matter only at initdb; a renewed token or a KV edit must not
+      # restart the database. env = false keeps VAULT_TOKEN out of PostgreSQL's environment.
       vault {
-        role = "nomad-workloads"
+        role        = "nomad-workloads"
+        change_mode = "noop"
+        env         = false
       }
 
       config {
@@ -123,7 +134,8 @@ job "postgres" {
         destination = "/var/lib/postgresql/data"
       }
 
-      # Read once, when the data directory is first initialised.
+      # Read once, when the data directory is first initialised: noop, a re-render changes nothing
+      # that a restart would apply (the entrypoint skips initdb on an existing PGDATA).
       template {
         data        = <<-EOT
           {{ with secret "kv/data/flowstack/postgres/config" }}
@@ -133,7 +145,7 @@ job "postgres" {
         EOT
         destination = "secrets/admin.env"
         env         = true
-        change_mode = "restart"
+        change_mode = "noop"
       }
 
       env {

@@ -13,6 +13,12 @@ variable "image" {
   default = "rabbitmq:4.1.2-management"
 }
 
+variable "volume" {
+  type        = string
+  default     = "flowstack-rabbitmq"
+  description = "Name of the host volume holding /var/lib/rabbitmq (infra/nomad/volumes/rabbitmq.volume.hcl)."
+}
+
 variable "management_port" {
   type        = number
   default     = 15672
@@ -22,6 +28,12 @@ variable "management_port" {
 job "rabbitmq" {
   datacenters = var.datacenters
   type        = "service"
+
+  # Bridge networking, CNI and the docker driver exist on Linux clients only.
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "linux"
+  }
 
   update {
     max_parallel      = 1
@@ -38,6 +50,10 @@ job "rabbitmq" {
 
     network {
       mode = "bridge"
+      # RabbitMQ keeps its data under the node name rabbit@<hostname>. A fresh container gets a new
+      # hostname, so without a fixed one a restart starts an empty node beside the old data:
+      # queued orders the api already acknowledged with 202, and the users Vault created, are gone.
+      hostname = "rabbitmq"
 
       port "management" {
         static = var.management_port
@@ -45,11 +61,23 @@ job "rabbitmq" {
       }
     }
 
+    # The queue's messages and the node's users survive restarts and reschedules: they live on
+    # this sticky host volume, so a rescheduled allocation returns to the node holding them.
+    volume "data" {
+      type            = "host"
+      source          = var.volume
+      read_only       = false
+      sticky          = true
+      access_mode     = "single-node-writer"
+      attachment_mode = "file-system"
+    }
+
+    # "fail" so that a crash loop ends in a reschedule (sticky: back to the volume's node).
     restart {
       attempts = 5
       interval = "10m"
       delay    = "15s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     reschedule {
@@ -94,12 +122,26 @@ job "rabbitmq" {
     task "rabbitmq" {
       driver = "docker"
 
+      # The administrator is read when the node first boots; a renewed token or a KV edit must
+      # not restart the broker. env = false keeps VAULT_TOKEN out of its environment.
       vault {
-        role = "nomad-workloads"
+        role        = "nomad-workloads"
+        change_mode = "noop"
+        env         = false
       }
 
       config {
         image = var.image
+      }
+
+      volume_mount {
+        volume      = "data"
+        destination = "/var/lib/rabbitmq"
+      }
+
+      env {
+        # The same node name on every start, so the data directory above is the node's own.
+        RABBITMQ_NODENAME = "rabbit@rabbitmq"
       }
 
       # Read when the node first boots; Vault's engine needs the administrator tag, which the
@@ -113,7 +155,7 @@ job "rabbitmq" {
         EOT
         destination = "secrets/admin.env"
         env         = true
-        change_mode = "restart"
+        change_mode = "noop"
       }
 
       kill_signal  = "SIGTERM"

@@ -22,6 +22,12 @@ job "redis" {
   datacenters = var.datacenters
   type        = "service"
 
+  # Bridge networking, CNI and the docker driver exist on Linux clients only.
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "linux"
+  }
+
   update {
     max_parallel      = 1
     canary            = 0
@@ -44,11 +50,12 @@ job "redis" {
       }
     }
 
+    # "fail" so that a crash loop ends in a reschedule elsewhere (see jobs/api.nomad.hcl).
     restart {
       attempts = 5
       interval = "10m"
       delay    = "10s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     reschedule {
@@ -94,16 +101,31 @@ job "redis" {
     task "redis" {
       driver = "docker"
 
+      # Only the first render matters (the ACL file is read at startup), and a restart would drop
+      # every user Vault created: a renewed token or a KV edit must not restart Redis. env = false
+      # keeps VAULT_TOKEN out of the container's environment (Redis never calls Vault).
       vault {
-        role = "nomad-workloads"
+        role        = "nomad-workloads"
+        change_mode = "noop"
+        env         = false
       }
 
       config {
         image = var.image
-        args  = ["redis-server", "--aclfile", "/secrets/users.acl", "--save", "", "--appendonly", "no"]
+        # maxmemory below memory (256 MB) leaves room for buffers and the ACL users; without it the
+        # cache grows until the kernel OOM-kills the task. allkeys-lru because every key is a cache
+        # entry the api can rebuild.
+        args = [
+          "redis-server", "--aclfile", "/secrets/users.acl", "--save", "", "--appendonly", "no",
+          "--maxmemory", "200mb", "--maxmemory-policy", "allkeys-lru",
+        ]
       }
 
-      # A restart drops the users Vault created; the services' lease managers fetch new ones.
+      # The official image's entrypoint re-executes redis-server as user redis (uid/gid 999) through
+      # gosu when it starts as root (docker-library/redis docker-entrypoint.sh, `exec gosu redis`).
+      # Nomad renders templates owned by its agent's user unless uid/gid are set (Nomad docs
+      # template.mdx, uid), and Redis aborts startup when it cannot read the ACL file (redis
+      # src/acl.c, ACLLoadUsersAtStartup), so the file must belong to 999.
       template {
         data        = <<-EOT
           user default off
@@ -111,7 +133,9 @@ job "redis" {
         EOT
         destination = "secrets/users.acl"
         perms       = "600"
-        change_mode = "restart"
+        uid         = 999
+        gid         = 999
+        change_mode = "noop"
       }
 
       kill_signal  = "SIGTERM"

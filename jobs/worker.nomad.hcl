@@ -7,10 +7,11 @@ variable "datacenters" {
   default = ["dc1"]
 }
 
+# A reserved, never-resolving registry (RFC 2606 .invalid) instead of Docker Hub: see jobs/api.nomad.hcl.
 variable "image" {
   type        = string
-  default     = "flowstack/worker:0.1.0"
-  description = "worker image, pinned by version (built from services/worker/Dockerfile)."
+  default     = "registry.invalid/flowstack/worker:0.1.0"
+  description = "worker image, pinned by version (built from services/worker/Dockerfile); always set with -var."
 }
 
 variable "count" {
@@ -42,6 +43,15 @@ job "worker" {
   datacenters = var.datacenters
   type        = "service"
 
+  # Bridge networking, CNI and the docker driver exist on Linux clients only.
+  constraint {
+    attribute = "${attr.kernel.name}"
+    value     = "linux"
+  }
+
+  # A worker canary is not isolated like the api's: it consumes from the same queue as the stable
+  # instances, so while it waits for promotion it stores a share (about 1 / (count + 1)) of the
+  # real orders. Promote or fail it only after watching its logs and metrics (docs/deploy.md).
   update {
     max_parallel      = 1
     canary            = 1
@@ -58,13 +68,19 @@ job "worker" {
 
     network {
       mode = "bridge"
+
+      # Envoy's expose listener for /metrics (see jobs/api.nomad.hcl).
+      port "metrics" {
+        to = -1
+      }
     }
 
+    # "fail" so that a crash loop ends in a reschedule elsewhere (see jobs/api.nomad.hcl).
     restart {
       attempts = 3
       interval = "5m"
       delay    = "10s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     reschedule {
@@ -80,9 +96,21 @@ job "worker" {
       tags        = ["worker"]
       canary_tags = ["worker", "canary"]
 
+      meta {
+        metrics_port = "${NOMAD_HOST_PORT_metrics}"
+      }
+
       connect {
         sidecar_service {
           proxy {
+            expose {
+              path {
+                path            = "/metrics"
+                protocol        = "http"
+                local_path_port = 3001
+                listener_port   = "metrics"
+              }
+            }
             upstreams {
               destination_name = "postgres"
               local_bind_port  = 5432
@@ -115,6 +143,8 @@ job "worker" {
         expose   = true
         interval = "10s"
         timeout  = "2s"
+        # Restart the worker task only, not the allocation with its Envoy (see jobs/api.nomad.hcl).
+        task = "worker"
 
         check_restart {
           limit = 3
@@ -125,8 +155,11 @@ job "worker" {
 
     # flowstack-migrate (packages/domain) before the worker starts: every new version brings the
     # schema forward first (migrations are additive and safe to run from several allocations at
-    # once). It runs as the PostgreSQL admin, read from KV through the default role, so the tables
-    # are owned by the admin and the default privileges give the service groups their access.
+    # once). It runs as the PostgreSQL admin, read from KV through the default role, so the
+    # tables are owned by the admin and the default privileges give the service groups their
+    # access. Prestart tasks start together with the Envoy sidecar, so 127.0.0.1:5432 may refuse
+    # the first connections: flowstack-migrate retries refused connections for up to a minute
+    # instead of exiting into the group's restart delay.
     task "migrate" {
       driver = "docker"
 
@@ -135,14 +168,18 @@ job "worker" {
         sidecar = false
       }
 
+      # A one-shot task: if the token expires mid-run the task still finishes its migration.
       vault {
-        role = "nomad-workloads"
+        role                   = "nomad-workloads"
+        allow_token_expiration = true
       }
 
       config {
         image   = var.image
         command = "node"
-        args    = ["/app/packages/domain/dist/migrate-cli.js"]
+        # --seed upserts the sample catalog (ON CONFLICT DO UPDATE), so every run is idempotent
+        # and a fresh cluster has products to order; drop it when the catalog is your own.
+        args = ["/app/packages/domain/dist/migrate-cli.js", "--seed"]
       }
 
       template {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadRepository, type JobFile } from '@flowstack/job-validator';
 
@@ -9,4 +10,18 @@ export async function realJob(job: string): Promise<JobFile> {
   const found = repo.jobs.find((jobFile) => jobFile.file === `jobs/${job}.nomad.hcl`);
   if (!found) throw new Error(`no job ${job}`);
   return found;
+}
+
+/** Drops a database a test created on the machine's PostgreSQL (trust auth on 5432). */
+export function dropDatabase(name: string): void {
+  spawnSync('psql', [
+    '-h',
+    '127.0.0.1',
+    '-U',
+    'postgres',
+    '-d',
+    'postgres',
+    '-qc',
+    `DROP DATABASE IF EXISTS ${name}`,
+  ]);
 }

@@ -11,7 +11,7 @@ import {
   waitForStatus,
   type StartedProcess,
 } from './artifact.js';
-import { realJob, REPO_ROOT } from './helpers.js';
+import { dropDatabase, realJob, REPO_ROOT } from './helpers.js';
 
 /** The env block of the job's task, as Nomad hands it to the process. */
 function jobEnv(jobFile: JobFile, task: string): Record<string, string> {
@@ -51,16 +51,7 @@ describe('the production artifact (what the Dockerfiles copy, plus production de
 
   afterAll(async () => {
     for (const process of started) await process.terminate();
-    spawnSync('psql', [
-      '-h',
-      '127.0.0.1',
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-      '-qc',
-      `DROP DATABASE IF EXISTS ${isolation.POSTGRES_DB}`,
-    ]);
+    dropDatabase(isolation.POSTGRES_DB);
     if (app !== '') await rm(dirname(app), { recursive: true, force: true });
   });
 

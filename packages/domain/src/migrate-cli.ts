@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { commonConfigSchema, ConfigError, loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
+import { errorCode, isConnectionError } from '@flowstack/db';
 import { createLogger } from '@flowstack/observability';
 import { migrateDatabase } from './migrate-database.js';
 
@@ -25,8 +26,22 @@ try {
   process.exit(2);
 }
 const logger = createLogger({ service: 'migrate', level: config.LOG_LEVEL });
-try {
-  const result = await migrateDatabase({
+
+/*
+ * As a Nomad prestart task, migrate starts together with the group's Envoy sidecar (Nomad docs
+ * lifecycle.mdx: prestart tasks start immediately), so its upstream 127.0.0.1:5432 may refuse
+ * connections for the first seconds. Refused or dropped connections are retried with a capped
+ * backoff for up to CONNECT_BUDGET_MS; anything else (bad credentials, a failing migration) fails
+ * at once, since waiting would not change it.
+ */
+const CONNECT_BUDGET_MS = 60_000;
+const MAX_DELAY_MS = 5_000;
+const retryable = (error: unknown): boolean => {
+  const code = errorCode(error);
+  return isConnectionError(error) && !(code?.startsWith('28') ?? false);
+};
+const migrate = () =>
+  migrateDatabase({
     host: config.POSTGRES_HOST,
     port: config.POSTGRES_PORT,
     database: config.POSTGRES_DB,
@@ -38,6 +53,25 @@ try {
     createDatabase: args.has('--create-database'),
     seed: args.has('--seed'),
   });
+async function migrateWhenReachable(): Promise<Awaited<ReturnType<typeof migrate>>> {
+  const deadline = Date.now() + CONNECT_BUDGET_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await migrate();
+    } catch (error) {
+      const delay = Math.min(MAX_DELAY_MS, 250 * 2 ** (attempt - 1));
+      if (!retryable(error) || Date.now() + delay > deadline) throw error;
+      logger.warn(
+        { attempt, retryInMs: delay, code: errorCode(error) },
+        'postgres not reachable yet, retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+try {
+  const result = await migrateWhenReachable();
   logger.info(result, 'database migrated');
 } catch (error) {
   logger.fatal({ err: error }, 'migration failed');

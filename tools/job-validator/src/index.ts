@@ -11,10 +11,16 @@ export {
   type Template,
 } from './job-model.js';
 export { formatFinding, type Finding } from './findings.js';
-export { loadJobFile, loadRepository, type Repository } from './repository.js';
+export {
+  loadJobFile,
+  loadRepository,
+  STATIC_SCRIPTS,
+  type NomadAgentConsul,
+  type Repository,
+} from './repository.js';
 export { validateRepository, contextFor, type ValidationReport } from './validate.js';
-export type { Rule, RuleContext } from './rule.js';
-export { RULES } from './rules/index.js';
+export type { RepositoryRule, Rule, RuleContext } from './rule.js';
+export { REPOSITORY_RULES, RULES } from './rules/index.js';
 export { SERVICE_PROFILES, type ServiceProfile } from './service-profiles.js';
 export { parseTraefikRule, TraefikRuleError, type RuleNode } from './traefik-rule.js';
 export {

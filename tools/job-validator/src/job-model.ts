@@ -39,6 +39,7 @@ const vaultSchema = z.looseObject({
   change_mode: z.string().optional(),
   change_signal: z.string().optional(),
   env: z.boolean().optional(),
+  allow_token_expiration: z.boolean().optional(),
 });
 
 const checkSchema = z.looseObject({
@@ -53,6 +54,7 @@ const checkSchema = z.looseObject({
   command: z.string().optional(),
   args: z.array(z.string()).optional(),
   task: z.string().optional(),
+  check_restart: block(z.looseObject({ limit: z.number().optional() })),
 });
 
 const upstreamSchema = z.looseObject({
@@ -61,11 +63,23 @@ const upstreamSchema = z.looseObject({
   local_bind_address: z.string().optional(),
 });
 
+const exposePathSchema = z.looseObject({
+  path: z.string(),
+  protocol: z.string().optional(),
+  local_path_port: z.number(),
+  listener_port: z.string(),
+});
+
 const connectSchema = z.looseObject({
   native: z.boolean().optional(),
   sidecar_service: block(
     z.looseObject({
-      proxy: block(z.looseObject({ upstreams: blocks(upstreamSchema) })),
+      proxy: block(
+        z.looseObject({
+          upstreams: blocks(upstreamSchema),
+          expose: block(z.looseObject({ path: blocks(exposePathSchema) })),
+        }),
+      ),
     }),
   ),
 });
@@ -78,6 +92,7 @@ const serviceSchema = z.looseObject({
   task: z.string().optional(),
   tags: z.array(z.string()).default([]),
   canary_tags: z.array(z.string()).default([]),
+  meta: block(z.record(z.string(), scalar)),
   check: blocks(checkSchema),
   connect: block(connectSchema),
 });
@@ -89,6 +104,9 @@ const templateSchema = z.looseObject({
   env: z.boolean().optional(),
   change_mode: z.string().optional(),
   change_signal: z.string().optional(),
+  perms: z.string().optional(),
+  uid: z.number().optional(),
+  gid: z.number().optional(),
 });
 
 const taskSchema = z.looseObject({
@@ -98,9 +116,11 @@ const taskSchema = z.looseObject({
     z.looseObject({
       image: z.string().optional(),
       command: z.string().optional(),
+      entrypoint: z.array(z.string()).optional(),
       args: z.array(z.string()).optional(),
     }),
   ),
+  consul: block(z.looseObject({})),
   env: block(z.record(z.string(), scalar)),
   template: blocks(templateSchema),
   vault: block(vaultSchema),
@@ -132,7 +152,13 @@ const updateSchema = z.looseObject({
 
 const groupSchema = z.looseObject({
   count: z.number().optional(),
-  network: block(z.looseObject({ mode: z.string().optional(), port: labelled(portSchema) })),
+  network: block(
+    z.looseObject({
+      mode: z.string().optional(),
+      hostname: z.string().optional(),
+      port: labelled(portSchema),
+    }),
+  ),
   service: blocks(serviceSchema),
   task: labelled(taskSchema),
   volume: labelled(
@@ -145,8 +171,11 @@ const groupSchema = z.looseObject({
     }),
   ),
   update: block(updateSchema),
-  restart: block(z.looseObject({})),
-  reschedule: block(z.looseObject({})),
+  restart: block(z.looseObject({ mode: z.string().optional(), attempts: z.number().optional() })),
+  reschedule: block(
+    z.looseObject({ attempts: z.number().optional(), unlimited: z.boolean().optional() }),
+  ),
+  consul: block(z.looseObject({})),
   vault: block(vaultSchema),
   shutdown_delay: z.string().optional(),
 });

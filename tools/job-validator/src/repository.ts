@@ -17,6 +17,19 @@ import { isRecord } from './variables.js';
 
 const NOMAD_DEFAULT_MAX_KILL_TIMEOUT_MS = 30_000;
 
+/** What the Nomad agent files (infra/nomad/*.hcl) configure for Consul. */
+export interface NomadAgentConsul {
+  /** The servers sign a workload identity for every Consul service (consul.service_identity). */
+  serviceIdentity: boolean;
+  /** The servers sign a Consul identity for tasks with a consul block (consul.task_identity). */
+  taskIdentity: boolean;
+  /** consul.service_auth_method / task_auth_method of the clients ("nomad-workloads" if unset). */
+  serviceAuthMethod: string;
+  taskAuthMethod: string;
+  grpcAddress: string | undefined;
+  grpcCaFile: string | undefined;
+}
+
 /** The files of the repository the rules read, parsed. */
 export interface Repository {
   root: string;
@@ -26,7 +39,26 @@ export interface Repository {
   vault: VaultAccess;
   intentions: Intention[] | undefined;
   maxKillTimeoutMs: number;
+  nomadConsul: NomadAgentConsul;
+  /**
+   * Names the Consul bootstrap (infra/consul/src) may give the ACL auth methods it writes;
+   * undefined when its sources never call /v1/acl/auth-method.
+   */
+  consulAuthMethods: string[] | undefined;
+  /** Shell scripts the rules read statically, by path (infra/nomad/deploy.sh, dev-cluster). */
+  scripts: Map<string, string>;
+  /** The Consul service meta key Prometheus reads the metrics port from, if its config has one. */
+  prometheusMetricsMeta: string | undefined;
 }
+
+/** Nomad's default for consul.service_auth_method and task_auth_method (`nomad setup consul`). */
+const NOMAD_DEFAULT_AUTH_METHOD = 'nomad-workloads';
+
+export const STATIC_SCRIPTS = [
+  'infra/nomad/deploy.sh',
+  'infra/dev-cluster/up.sh',
+  'infra/dev-cluster/down.sh',
+] as const;
 
 async function hclFiles(dir: string, suffix: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
@@ -60,15 +92,23 @@ export async function loadRepository(root: string): Promise<Repository> {
   }
 
   let maxKillTimeoutMs = NOMAD_DEFAULT_MAX_KILL_TIMEOUT_MS;
+  const nomadConsul: NomadAgentConsul = {
+    serviceIdentity: false,
+    taskIdentity: false,
+    serviceAuthMethod: NOMAD_DEFAULT_AUTH_METHOD,
+    taskAuthMethod: NOMAD_DEFAULT_AUTH_METHOD,
+    grpcAddress: undefined,
+    grpcCaFile: undefined,
+  };
   for (const path of await hclFiles(join(root, 'infra/nomad'), '.hcl')) {
     const document = await parseHcl(rel(path), await readFile(path, 'utf8'));
     parsedFiles.push(rel(path));
-    const client = Array.isArray(document['client'])
-      ? (document['client'][0] as unknown)
-      : undefined;
-    if (isRecord(client) && typeof client['max_kill_timeout'] === 'string') {
+    const client = firstBlock(document['client']);
+    if (client && typeof client['max_kill_timeout'] === 'string') {
       maxKillTimeoutMs = parseDuration(client['max_kill_timeout']) ?? maxKillTimeoutMs;
     }
+    const consul = firstBlock(document['consul']);
+    if (consul) readAgentConsul(consul, nomadConsul);
   }
 
   return {
@@ -78,7 +118,70 @@ export async function loadRepository(root: string): Promise<Repository> {
     vault: { registry: vaultRegistry(), policies, roles: vaultRoles() },
     intentions: await loadIntentions(root, parsedFiles),
     maxKillTimeoutMs,
+    nomadConsul,
+    consulAuthMethods: await consulAuthMethods(root),
+    scripts: await readScripts(root),
+    prometheusMetricsMeta: await prometheusMetricsMeta(root),
   };
+}
+
+function firstBlock(value: unknown): Record<string, unknown> | undefined {
+  const body: unknown = Array.isArray(value) ? value[0] : undefined;
+  return isRecord(body) ? body : undefined;
+}
+
+function readAgentConsul(consul: Record<string, unknown>, into: NomadAgentConsul): void {
+  if (firstBlock(consul['service_identity'])) into.serviceIdentity = true;
+  if (firstBlock(consul['task_identity'])) into.taskIdentity = true;
+  if (typeof consul['service_auth_method'] === 'string') {
+    into.serviceAuthMethod = consul['service_auth_method'];
+  }
+  if (typeof consul['task_auth_method'] === 'string') {
+    into.taskAuthMethod = consul['task_auth_method'];
+  }
+  if (typeof consul['grpc_address'] === 'string') into.grpcAddress = consul['grpc_address'];
+  if (typeof consul['grpc_ca_file'] === 'string') into.grpcCaFile = consul['grpc_ca_file'];
+}
+
+const STRING_LITERAL = /['"`]([A-Za-z0-9][A-Za-z0-9_.-]*)['"`]/g;
+
+/**
+ * The auth methods infra/consul's bootstrap can write. Its source is TypeScript, so this is a
+ * static reading: when some non-test source file calls `/v1/acl/auth-method`, every string literal
+ * of the bootstrap's sources is a candidate name (the name may sit in a constants file). Enough to
+ * tell that the method Nomad's clients log in through is not one the bootstrap never mentions.
+ */
+async function consulAuthMethods(root: string): Promise<string[] | undefined> {
+  const dir = join(root, 'infra/consul/src');
+  if (!existsSync(dir)) return undefined;
+  const sources: string[] = [];
+  for (const name of await readdir(dir, { recursive: true })) {
+    if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
+      sources.push(await readFile(join(dir, name), 'utf8'));
+    }
+  }
+  if (!sources.some((text) => text.includes('acl/auth-method'))) return undefined;
+  const names = new Set<string>();
+  for (const text of sources) {
+    for (const match of text.matchAll(STRING_LITERAL)) names.add(match[1]!);
+  }
+  return [...names].sort();
+}
+
+async function readScripts(root: string): Promise<Map<string, string>> {
+  const scripts = new Map<string, string>();
+  for (const path of STATIC_SCRIPTS) {
+    const full = join(root, path);
+    if (existsSync(full)) scripts.set(path, await readFile(full, 'utf8'));
+  }
+  return scripts;
+}
+
+async function prometheusMetricsMeta(root: string): Promise<string | undefined> {
+  const path = join(root, 'infra/observability/prometheus/prometheus.yml');
+  if (!existsSync(path)) return undefined;
+  const match = /__meta_consul_service_metadata_([A-Za-z0-9_]+)/.exec(await readFile(path, 'utf8'));
+  return match?.[1];
 }
 
 /** The registry of packages/vault/src/paths.ts, by service. */

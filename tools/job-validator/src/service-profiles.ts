@@ -73,3 +73,20 @@ export function profileFor(
 ): ServiceProfile | undefined {
   return profiles.find((profile) => profile.job === job && profile.task === task);
 }
+
+/**
+ * A group whose tasks hold state a restart loses or must not disturb: it mounts a volume, or it
+ * is one of the data services the flowstack processes reach through upstreams (Redis keeps its
+ * Vault-created ACL users only in memory).
+ */
+export function isStatefulGroup(group: {
+  service: readonly { name?: string | undefined }[];
+  task: readonly { volume_mount: readonly unknown[] }[];
+}): boolean {
+  return (
+    group.task.some((task) => task.volume_mount.length > 0) ||
+    group.service.some(
+      (service) => service.name !== undefined && service.name in UPSTREAM_CONFIG_KEYS,
+    )
+  );
+}

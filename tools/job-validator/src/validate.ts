@@ -1,7 +1,7 @@
 import type { Finding } from './findings.js';
 import type { Repository } from './repository.js';
-import type { Rule, RuleContext } from './rule.js';
-import { RULES } from './rules/index.js';
+import type { RepositoryRule, Rule, RuleContext } from './rule.js';
+import { REPOSITORY_RULES, RULES } from './rules/index.js';
 import { SERVICE_PROFILES } from './service-profiles.js';
 
 export interface ValidationReport {
@@ -18,13 +18,17 @@ export function contextFor(repository: Repository): RuleContext {
     vault: repository.vault,
     intentions: repository.intentions,
     maxKillTimeoutMs: repository.maxKillTimeoutMs,
+    nomadConsul: repository.nomadConsul,
+    consulAuthMethods: repository.consulAuthMethods,
+    prometheusMetricsMeta: repository.prometheusMetricsMeta,
   };
 }
 
-/** Runs every rule over every job of the repository. */
+/** Runs every rule over every job of the repository, then the repository rules once. */
 export function validateRepository(
   repository: Repository,
   rules: readonly Rule[] = RULES,
+  repositoryRules: readonly RepositoryRule[] = REPOSITORY_RULES,
 ): ValidationReport {
   const context = contextFor(repository);
   const skipped: ValidationReport['skipped'] = [];
@@ -34,13 +38,21 @@ export function validateRepository(
       reason: 'no service-intentions config entries under infra/consul yet',
     });
   }
-  const findings = repository.jobs.flatMap((jobFile) =>
-    rules.flatMap((rule) => rule.check(jobFile, context)),
-  );
+  if (context.consulAuthMethods === undefined) {
+    skipped.push({
+      rule: 'workload-identity',
+      reason:
+        'infra/consul writes no ACL auth method yet (allocations cannot log in to an ACL Consul)',
+    });
+  }
+  const findings = [
+    ...repository.jobs.flatMap((jobFile) => rules.flatMap((rule) => rule.check(jobFile, context))),
+    ...repositoryRules.flatMap((rule) => rule.check(repository)),
+  ];
   return {
     findings,
     skipped,
     jobs: repository.jobs.map((jobFile) => jobFile.file),
-    rules: rules.map((rule) => rule.id),
+    rules: [...rules, ...repositoryRules].map((rule) => rule.id),
   };
 }

@@ -76,17 +76,23 @@ describe('template-env', () => {
   it('when an env template re-renders with a signal, then the rule fails', async () => {
     const job = await brokenJob(
       'postgres',
-      'change_mode = "restart"',
-      'change_mode = "signal"\n        change_signal = "SIGHUP"',
+      'env         = true\n        change_mode = "noop"',
+      'env = true\n        change_mode = "signal"\n        change_signal = "SIGHUP"',
     );
     expect(messages(await runRule(templateEnvRule, job)).join()).toContain(
-      'change_mode = "signal"',
+      'change_mode = "signal": Nomad rejects the job',
     );
   });
 
-  it('when an env template uses noop, then the rule fails', async () => {
-    const job = await brokenJob('rabbitmq', 'change_mode = "restart"', 'change_mode = "noop"');
-    expect(messages(await runRule(templateEnvRule, job))).toHaveLength(1);
+  it('when a stateless task renders its env with noop, then the rule fails', async () => {
+    const job = await brokenJob('worker', 'change_mode = "restart"', 'change_mode = "noop"');
+    expect(messages(await runRule(templateEnvRule, job))).toEqual([
+      'env = true with change_mode = "noop": the process keeps the old values until it restarts',
+    ]);
+  });
+
+  it('when a stateful task reads its env once with noop, then the rule passes', async () => {
+    expect(await runRule(templateEnvRule, await realJob('rabbitmq'))).toEqual([]);
   });
 });
 
@@ -190,7 +196,6 @@ describe('ports', () => {
     const job = await brokenJob('api', 'PORT                = "3000"', 'PORT = "4000"');
     const found = messages(await runRule(portsRule, job)).join('\n');
     expect(found).toContain('service port 3000 != PORT 4000');
-    expect(found).toContain('Traefik port 3000 != PORT 4000');
   });
 
   it('when an upstream binds another port than the config names, then the rule fails', async () => {
@@ -281,15 +286,15 @@ describe('traefik-tags', () => {
     );
   });
 
-  it('when the service port is not pinned, then the rule fails', async () => {
+  it('when a Connect service pins loadbalancer.server.port, then the rule fails', async () => {
     const job = await brokenJob(
       'api',
-      '"traefik.http.services.flowstack-api.loadbalancer.server.port=3000",',
-      '',
+      '"traefik.http.routers.flowstack-api.entrypoints=web",',
+      '"traefik.http.routers.flowstack-api.entrypoints=web",\n        "traefik.http.services.flowstack-api.loadbalancer.server.port=3000",',
     );
-    expect(messages(await runRule(traefikTagsRule, job)).join()).toContain(
-      'loadbalancer.server.port',
-    );
+    expect(messages(await runRule(traefikTagsRule, job))).toEqual([
+      'traefik.http.services.flowstack-api.loadbalancer.server.port=3000 on a Connect item: Traefik would dial <node>:<that port> instead of the sidecar (502)',
+    ]);
   });
 });
 
@@ -337,7 +342,7 @@ describe('vault-paths', () => {
   });
 
   it('when a job names a role infra/vault does not define, then the rule fails', async () => {
-    const job = await brokenJob('redis', 'role = "nomad-workloads"', 'role = "redis-admin"');
+    const job = await brokenJob('redis', 'role        = "nomad-workloads"', 'role = "redis-admin"');
     expect(messages(await runRule(vaultPathsRule, job))).toContain(
       'Vault role "redis-admin" is not defined',
     );

@@ -4,16 +4,15 @@ import { profileFor, UPSTREAM_CONFIG_KEYS } from '../service-profiles.js';
 import { configValue, taskEnvironment } from '../task-env.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost']);
-const TRAEFIK_PORT = /^traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port=(\d+)$/;
 
 /**
- * Ports agree with the process's config: the Consul service port and Traefik's pinned port are the
- * port the app listens on, and every data service the app reaches on loopback is a sidecar
+ * Ports agree with the process's config: the Consul service port is the port the app listens on
+ * (the sidecar's local_service_port defaults to it), and every data service the app reaches on loopback is a sidecar
  * upstream bound on exactly the host and port its config names.
  */
 export const portsRule: Rule = {
   id: 'ports',
-  description: 'service, Traefik and upstream ports agree with the service config',
+  description: 'service and upstream ports agree with the service config',
   check: (jobFile, context) =>
     collect('ports', jobFile, (report) => {
       for (const group of jobFile.job.group) {
@@ -30,12 +29,6 @@ export const portsRule: Rule = {
             } else {
               if (String(service.port) !== port) {
                 report(where, `service port ${service.port} != ${profile.portKey} ${port}`);
-              }
-              for (const tag of [...service.tags, ...service.canary_tags]) {
-                const pinned = TRAEFIK_PORT.exec(tag)?.[1];
-                if (pinned !== undefined && pinned !== port) {
-                  report(where, `Traefik port ${pinned} != ${profile.portKey} ${port}`);
-                }
               }
             }
           }

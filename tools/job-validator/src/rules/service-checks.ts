@@ -8,6 +8,11 @@ const NETWORK_CHECKS = new Set(['http', 'grpc', 'tcp']);
  * instances that are not ready, and deployments cannot judge health). Under a Connect sidecar in
  * bridge mode the app's port is not on the host: checks go through an Envoy expose path
  * (`expose = true`, http/grpc only) or the allocation's address (`address_mode = "alloc"`).
+ *
+ * A `check_restart` on a group-level service restarts the whole allocation (Envoy included)
+ * unless the check names its task: group services get the alloc runner as their restarter
+ * (client/allocrunner/alloc_runner_hooks.go, the group services hook), while a check's `task`
+ * makes check_restart "apply to the specified task" (Nomad docs check.mdx, task).
  */
 export const serviceChecksRule: Rule = {
   id: 'service-checks',
@@ -23,6 +28,12 @@ export const serviceChecksRule: Rule = {
           const sidecar = service.connect?.sidecar_service !== undefined;
           for (const check of service.check) {
             const label = `check ${check.name ?? check.type}`;
+            if (check.check_restart && check.task === undefined && service.task === undefined) {
+              report(
+                where,
+                `${label}: check_restart on a group service without task restarts every task of the allocation`,
+              );
+            }
             if (check.expose === true) {
               if (!sidecar) report(where, `${label}: expose needs a Connect sidecar service`);
               if (check.type !== 'http' && check.type !== 'grpc') {

@@ -5,7 +5,7 @@ import { parseTraefikRule } from '../traefik-rule.js';
 
 const ROUTER_RULE = /^traefik\.http\.routers\.([^.]+)\.rule=(.*)$/s;
 const ROUTER_ENTRYPOINTS = /^traefik\.http\.routers\.([^.]+)\.entrypoints=.+$/;
-const SERVICE_PORT = /^traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port=\d+$/;
+const SERVICE_PORT = /^traefik\.(http|tcp)\.services\.[^.]+\.loadbalancer\.server\.port=/;
 
 function checkTagSet(
   tags: readonly string[],
@@ -19,8 +19,14 @@ function checkTagSet(
   if (connect && !tags.includes('traefik.consulcatalog.connect=true')) {
     report(label, 'a Connect service needs traefik.consulcatalog.connect=true (else 502s)');
   }
-  if (!tags.some((tag) => SERVICE_PORT.test(tag))) {
-    report(label, 'pin traefik.http.services.<name>.loadbalancer.server.port');
+  const connectItem = tags.includes('traefik.consulcatalog.connect=true');
+  for (const tag of tags.filter((t) => SERVICE_PORT.test(t))) {
+    if (connectItem) {
+      report(
+        label,
+        `${tag} on a Connect item: Traefik would dial <node>:<that port> instead of the sidecar (502)`,
+      );
+    }
   }
   const routers = new Set<string>();
   for (const tag of tags) {
@@ -44,13 +50,24 @@ function checkTagSet(
 
 /**
  * Services exposed through Traefik: router rules parse (Traefik v3 syntax), every router has an
- * entrypoint, the port is pinned, Connect services are marked for Connect, and a group that
- * deploys canaries gives them canary_tags with traefik.consulcatalog.canary=true and their own
- * router names, so canaries neither take stable traffic nor collide with the stable routers.
+ * entrypoint, Connect services are marked for Connect, and a group that deploys canaries gives
+ * them canary_tags with traefik.consulcatalog.canary=true and their own router names, so canaries
+ * neither take stable traffic nor collide with the stable routers.
+ *
+ * No `loadbalancer.server.port` on a Connect item. For Connect items Traefik lists the sidecar
+ * registrations (`Health().Connect`, traefik pkg/provider/consulcatalog/consul_catalog.go), whose
+ * address and port Nomad sets to the host IP and the dynamic connect-proxy port
+ * (nomad command/agent/consul/connect.go), and the sidecar inherits the parent's tags. addServer
+ * (pkg/provider/consulcatalog/config.go) then prefers the label port over the item's:
+ * `port := loadBalancer.Servers[0].Port; ... if port == "" { port = item.Port }`. A pin therefore
+ * sends Traefik to <node>:<app port>, where nothing listens under bridge mode, and every route
+ * answers 502. Traefik's own Connect integration test (integration/consul_catalog_test.go) pins
+ * nothing.
  */
 export const traefikTagsRule: Rule = {
   id: 'traefik-tags',
-  description: 'Traefik tags: rules parse, entrypoints, pinned port, connect, canary tags',
+  description:
+    'Traefik tags: rules parse, entrypoints, connect, canary tags, no port pin on Connect',
   check: (jobFile) =>
     collect('traefik-tags', jobFile, (report) => {
       for (const group of jobFile.job.group) {
