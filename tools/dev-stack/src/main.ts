@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { createLogger } from '@flowstack/observability';
 import { MissingDependencyError, startLocalStack } from './local-stack.js';
+import { PG_AUTH } from './local-vault.js';
+import { devStackChecks, runPreflight } from './preflight.js';
 
 /**
  * `npm run dev`: the whole local stack in one terminal. Log lines of api and worker are shown
@@ -39,18 +41,30 @@ function show(service: string, line: string): void {
   }
 }
 
+const vault = useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined;
+const consul = useConsul
+  ? {
+      port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
+      dnsPort: Number(process.env.CONSUL_DOUBLE_DNS_PORT ?? 8600),
+    }
+  : undefined;
+
+// Before anything starts: what it can, it sets up itself; the rest is one line each, with the command.
+const missing = await runPreflight(
+  devStackChecks({ env, vault: vault && { ...vault, authCluster: PG_AUTH }, consul }),
+);
+if (missing.length > 0) {
+  process.stderr.write(`flowstack cannot start:\n${missing.join('\n')}\n`);
+  process.exit(1);
+}
+
 try {
   const stack = await startLocalStack({
     env,
     logger,
     onLine: (service, line) => show(service, line),
-    vault: useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined,
-    consul: useConsul
-      ? {
-          port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
-          dnsPort: Number(process.env.CONSUL_DOUBLE_DNS_PORT ?? 8600),
-        }
-      : undefined,
+    vault,
+    consul,
   });
   write(`
 flowstack is running.
