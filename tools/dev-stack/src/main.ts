@@ -18,6 +18,7 @@ const env: Record<string, string | undefined> = {
   // RabbitMQ's out-of-the-box user, which only logs in from localhost. Deployments set their own.
   RABBITMQ_USER: 'guest',
   RABBITMQ_PASSWORD: 'guest',
+  API_DOCS_ENABLED: 'true',
   ...process.env,
 };
 // Its own JSON lines would drown the readable ones below; only problems are shown.
@@ -68,7 +69,7 @@ try {
   });
   write(`
 flowstack is running.
-  API        ${stack.api.url}   (OpenAPI: ${stack.api.url}/openapi.json)
+  API        ${stack.api.url}   (docs: ${stack.api.url}/docs, OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
   Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
   Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
