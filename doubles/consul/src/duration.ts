@@ -1,16 +1,5 @@
+import { parseGoDuration } from '@flowstack/config';
 import { badRequest } from './errors.js';
-
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-const PART = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
 
 /**
  * Parses a Go duration ("10s", "1m30s", "500ms") into milliseconds, as Consul's
@@ -21,18 +10,7 @@ export function parseDurationMs(value: unknown): number | undefined {
   if (typeof value === 'number')
     return Number.isFinite(value) && value >= 0 ? value / 1e6 : undefined;
   if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (text === '0') return 0;
-  if (text === '') return undefined;
-  PART.lastIndex = 0;
-  let total = 0;
-  let consumed = 0;
-  for (let match = PART.exec(text); match; match = PART.exec(text)) {
-    const [whole, amount, unit] = match;
-    total += Number(amount) * (UNIT_MS[unit ?? ''] ?? Number.NaN);
-    consumed += whole.length;
-  }
-  return consumed === text.length && Number.isFinite(total) ? total : undefined;
+  return parseGoDuration(value.trim());
 }
 
 /** Like parseDurationMs but a present, malformed value is a 400, as Consul answers it. */

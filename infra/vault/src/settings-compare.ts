@@ -3,8 +3,7 @@
  * second run writes nothing. Vault reads differ from writes in form (durations come back as
  * seconds, lists as arrays, JSON strings as objects), so both sides are normalised first.
  */
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+import { parseGoDuration } from '@flowstack/config';
 
 /** "1h30m", "90s", "90" or 90 -> seconds; undefined when it is not a duration. */
 export function durationSeconds(value: unknown): number | undefined {
@@ -12,9 +11,8 @@ export function durationSeconds(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text);
-  const parts = [...text.matchAll(/(\d+)([smhd])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
-  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (UNITS[unit ?? 's'] ?? 1), 0);
+  const ms = parseGoDuration(text, { days: true });
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 export type FieldKind = 'duration' | 'set' | 'list' | 'json' | 'value';

@@ -16,3 +16,5 @@ export {
 } from './service-schemas.js';
 export * as fields from './fields.js';
 export { liveConfigKeys } from './consul-keys.js';
+export { renderEnvExample } from './env-example.js';
+export { parseGoDuration, type GoDurationOptions } from './go-duration.js';

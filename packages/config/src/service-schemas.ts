@@ -82,11 +82,15 @@ export const apiConfigSchema = z.object({
     .min(0)
     .default(0)
     .describe(
-      'Sustained requests per second one client IP may make to this process (token bucket in memory); 0 = off. Health and metrics are exempt.',
+      'Sustained requests per second one client (IPv6: one /56) may make: RATE_LIMIT_BURST requests per window of RATE_LIMIT_BURST / this many seconds; 0 = off. Health and metrics are exempt.',
     ),
   RATE_LIMIT_BURST: positiveInt(
     50,
-    'Requests one client IP may make at once before the per-second rate applies.',
+    'Requests one client may make in one window (at once) before it gets 429.',
+  ),
+  API_DOCS_ENABLED: bool(
+    false,
+    'Serve interactive API docs (Swagger UI) at /docs; the document itself is always at /openapi.json. npm run dev turns it on.',
   ),
 });
 

@@ -14,6 +14,8 @@ export {
   placeOrderRequestSchema,
   orderCreatedMessageSchema,
   idempotencyKeySchema,
+  productIdSchema,
+  orderIdSchema,
   type PlaceOrderRequest,
   type OrderCreatedMessage,
 } from './use-cases/order-schemas.js';

@@ -3,5 +3,7 @@ export {
   toProblem,
   fromHttpParserError,
   PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  problemType,
   type ProblemDetails,
 } from './problem.js';

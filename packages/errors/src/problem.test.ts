@@ -1,6 +1,9 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error.js';
-import { fromHttpParserError, toProblem } from './problem.js';
+import { fromHttpParserError, PROBLEM_TYPE_BASE, problemType, toProblem } from './problem.js';
 
 describe('toProblem', () => {
   it('when given an operational AppError, then shows its message, code and extensions', () => {
@@ -52,5 +55,33 @@ describe('fromHttpParserError', () => {
   it('when the error is not a client error, then it is not mapped', () => {
     expect(fromHttpParserError(new Error('boom'))).toBeUndefined();
     expect(fromHttpParserError({ status: 500, type: 'x' })).toBeUndefined();
+  });
+});
+
+describe('problem type URIs', () => {
+  it('when rendered, then every type sits under the one base a fork sets', () => {
+    expect(problemType('rate-limited')).toBe(`${PROBLEM_TYPE_BASE}rate-limited`);
+    expect(
+      toProblem(AppError.notFound('No such product.')).type.startsWith(PROBLEM_TYPE_BASE),
+    ).toBe(true);
+    expect(toProblem(new Error('boom')).type).toBe(`${PROBLEM_TYPE_BASE}internal`);
+  });
+
+  it('when any other source file spells the base, then this fails (the base lives in one place)', async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const offenders: string[] = [];
+    for (const top of ['services', 'packages', 'doubles', 'tools', 'infra', 'test']) {
+      // `fs.glob` would do, but it is Node 22+; the code keeps to what Node 20 runs too.
+      const files = await readdir(join(root, top), { recursive: true });
+      for (const file of files) {
+        const path = join(top, file);
+        if (!path.endsWith('.ts') || /(^|\/)(node_modules|dist)\//.test(path)) continue;
+        if (path.startsWith(join('packages', 'errors'))) continue;
+        if ((await readFile(join(root, path), 'utf8')).includes(PROBLEM_TYPE_BASE)) {
+          offenders.push(path);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });

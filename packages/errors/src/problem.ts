@@ -11,7 +11,18 @@ export interface ProblemDetails {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-const TYPE_BASE = 'https://flowstack.dev/problems/';
+
+/**
+ * The one base every problem `type` URI sits under (`<base><code>`, e.g. `.../problems/validation`).
+ * A fork sets its own here, under a domain it owns, ideally one that serves a page per code; the
+ * api's OpenAPI document lists the codes. Nothing else in the repository spells a problem URI.
+ */
+export const PROBLEM_TYPE_BASE = 'https://flowstack.dev/problems/';
+
+/** The `type` URI of a problem code. */
+export function problemType(code: string): string {
+  return new URL(code, PROBLEM_TYPE_BASE).href;
+}
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -37,7 +48,7 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
   const status = appError?.status ?? 500;
   const safe = appError !== undefined && (appError.isOperational || status < 500);
   const problem: ProblemDetails = {
-    type: TYPE_BASE + (safe ? appError.code : 'internal'),
+    type: problemType(safe ? appError.code : 'internal'),
     title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
     status,
   };

@@ -8,7 +8,7 @@ import type { Logger, Metrics } from '@flowstack/observability';
 import type { Publisher } from '@flowstack/queue';
 import { createHealthEndpoints } from '@flowstack/service-kit';
 import { errorHandler, notFoundHandler } from './entry-points/http/error-handler.js';
-import { openApiDocument } from './entry-points/http/openapi.js';
+import { apiDocs, openApiDocument } from './entry-points/http/openapi.js';
 import { registerOrderRoutes } from './entry-points/http/order-routes.js';
 import { registerProductRoutes } from './entry-points/http/product-routes.js';
 import { isUnlimitedPath, rateLimit } from './entry-points/http/rate-limit.js';
@@ -23,6 +23,7 @@ export interface AppDeps {
     | 'ACCEPT_ORDERS'
     | 'RATE_LIMIT_REQUESTS_PER_SECOND'
     | 'RATE_LIMIT_BURST'
+    | 'API_DOCS_ENABLED'
   >;
   db: Database;
   cache: Cache;
@@ -49,6 +50,10 @@ export function createApp(deps: AppDeps): Express {
         burst: deps.config.RATE_LIMIT_BURST,
       }),
       exempt: isUnlimitedPath,
+      logger: {
+        error: (err, msg) => deps.logger.error({ err }, msg ?? 'rate limit store error'),
+        warn: (err, msg) => deps.logger.warn({ err }, msg ?? 'rate limit configuration'),
+      },
     }),
   );
   app.use(
@@ -65,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  if (deps.config.API_DOCS_ENABLED) app.use('/docs', ...apiDocs('/openapi.json'));
 
   const domainDeps = {
     db: deps.db,

@@ -1,11 +1,10 @@
-import { ensureAuthCluster } from './auth-cluster.js';
 import { commonConfigSchema, loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import type { Logger } from '@flowstack/observability';
 import { startLocalConsul, type LocalConsul } from './local-consul.js';
 import { PG_AUTH, startLocalVault, type LocalVault } from './local-vault.js';
-import { findUnreachable, localDependencies } from './preflight.js';
+import { devStackChecks, runPreflight } from './preflight.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 
 export interface LocalStack {
@@ -48,13 +47,16 @@ export async function startLocalStack(options: {
     options.vault === undefined
       ? options.env
       : { ...options.env, POSTGRES_HOST: PG_AUTH.host, POSTGRES_PORT: String(PG_AUTH.port) };
-  if (options.vault !== undefined) await ensureAuthCluster(PG_AUTH.host, PG_AUTH.port);
-  const problems = await findUnreachable(localDependencies(checked));
-  if (problems.length > 0 && options.vault !== undefined) {
-    problems.push(
-      'With Vault, PostgreSQL is the password-checking cluster on 5433, which scripts/pg-auth-cluster.sh creates (as root); or start with --no-vault.',
-    );
-  }
+  const problems = await runPreflight(
+    devStackChecks({
+      env: options.env,
+      vault:
+        options.vault === undefined
+          ? undefined
+          : { port: options.vault.port ?? 0, authCluster: PG_AUTH },
+      ports: false,
+    }),
+  );
   if (problems.length > 0) throw new MissingDependencyError(problems);
 
   const vault =

@@ -6,6 +6,7 @@ import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
 import type { Logger } from '@flowstack/observability';
+import { rabbitmqManagement } from './preflight.js';
 import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
 import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -82,12 +83,9 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         username: options.env.REDIS_ADMIN_USER ?? 'default',
         password: options.env.REDIS_ADMIN_PASSWORD ?? 'local-nopass',
       },
-      rabbitmq: {
-        managementUrl:
-          options.env.RABBITMQ_MANAGEMENT_URL ?? `http://${config.RABBITMQ_HOST}:15672`,
-        username: options.env.RABBITMQ_ADMIN_USER ?? 'guest',
-        password: options.env.RABBITMQ_ADMIN_PASSWORD ?? 'guest',
-      },
+      rabbitmq: (({ url, username, password }) => ({ managementUrl: url, username, password }))(
+        rabbitmqManagement({ ...options.env, RABBITMQ_HOST: config.RABBITMQ_HOST }),
+      ),
       jwt: { publicKeys: [await exportSPKI(publicKey)] },
       credentialTtl: options.credentialTtl ?? '1h',
       credentialMaxTtl: options.credentialMaxTtl ?? '24h',

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { createLogger } from '@flowstack/observability';
 import { MissingDependencyError, startLocalStack } from './local-stack.js';
+import { PG_AUTH } from './local-vault.js';
+import { devStackChecks, runPreflight } from './preflight.js';
 
 /**
  * `npm run dev`: the whole local stack in one terminal. Log lines of api and worker are shown
@@ -16,6 +18,7 @@ const env: Record<string, string | undefined> = {
   // RabbitMQ's out-of-the-box user, which only logs in from localhost. Deployments set their own.
   RABBITMQ_USER: 'guest',
   RABBITMQ_PASSWORD: 'guest',
+  API_DOCS_ENABLED: 'true',
   ...process.env,
 };
 // Its own JSON lines would drown the readable ones below; only problems are shown.
@@ -39,22 +42,34 @@ function show(service: string, line: string): void {
   }
 }
 
+const vault = useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined;
+const consul = useConsul
+  ? {
+      port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
+      dnsPort: Number(process.env.CONSUL_DOUBLE_DNS_PORT ?? 8600),
+    }
+  : undefined;
+
+// Before anything starts: what it can, it sets up itself; the rest is one line each, with the command.
+const missing = await runPreflight(
+  devStackChecks({ env, vault: vault && { ...vault, authCluster: PG_AUTH }, consul }),
+);
+if (missing.length > 0) {
+  process.stderr.write(`flowstack cannot start:\n${missing.join('\n')}\n`);
+  process.exit(1);
+}
+
 try {
   const stack = await startLocalStack({
     env,
     logger,
     onLine: (service, line) => show(service, line),
-    vault: useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined,
-    consul: useConsul
-      ? {
-          port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
-          dnsPort: Number(process.env.CONSUL_DOUBLE_DNS_PORT ?? 8600),
-        }
-      : undefined,
+    vault,
+    consul,
   });
   write(`
 flowstack is running.
-  API        ${stack.api.url}   (OpenAPI: ${stack.api.url}/openapi.json)
+  API        ${stack.api.url}   (docs: ${stack.api.url}/docs, OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
   Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
   Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}

@@ -1,15 +1,5 @@
+import { parseGoDuration } from '@flowstack/config';
 import { VaultError } from './types.js';
-
-const UNIT_SECONDS: Record<string, number> = {
-  ns: 1e-9,
-  us: 1e-6,
-  µs: 1e-6,
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-};
 
 /**
  * Parses a duration as Vault does (parseutil.ParseDurationSecond): an integer number of seconds
@@ -25,16 +15,9 @@ export function parseDuration(value: unknown, fallback = 0, field = 'ttl'): numb
   if (typeof value !== 'string') throw invalid(field, JSON.stringify(value));
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number.parseInt(text, 10);
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy;
-  let total = 0;
-  let consumed = 0;
-  let match: RegExpExecArray | null;
-  while ((match = re.exec(text)) !== null) {
-    total += Number.parseFloat(match[1] ?? '0') * (UNIT_SECONDS[match[2] ?? 's'] ?? 1);
-    consumed = re.lastIndex;
-  }
-  if (consumed === 0 || consumed !== text.length) throw invalid(field, text);
-  return Math.floor(total);
+  const ms = parseGoDuration(text, { days: true });
+  if (ms === undefined) throw invalid(field, text);
+  return Math.floor(ms / 1000);
 }
 
 /** Formats seconds the way Go's time.Duration prints them: "1h0m0s", "30m0s", "45s", "0s". */

@@ -1,4 +1,27 @@
-/** The API's contract. `openapi.test.ts` fails when a route and this document disagree. */
+import type { RequestHandler } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import {
+  idempotencyKeySchema,
+  orderIdSchema,
+  placeOrderRequestSchema,
+  productIdSchema,
+} from '@flowstack/domain';
+import { pageQuerySchema } from './product-routes.js';
+
+/**
+ * The API's contract. What a client sends is described by the very zod schemas that validate it
+ * (zod 4's JSON Schema output, the dialect OpenAPI 3.1 uses), so the two cannot drift; the paths
+ * are written here, and `platform.component.test.ts` fails when a route and this document disagree.
+ */
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  // OpenAPI 3.1 fixes the dialect itself; a `$schema` inside a component is noise.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input' });
+  return rest;
+}
+
+const pageQuery = jsonSchema(pageQuerySchema) as { properties: Record<string, object> };
+
 const problem = { $ref: '#/components/responses/Problem' };
 /** Every route except health and metrics is behind the per-client rate limit. */
 const tooManyRequests = { $ref: '#/components/responses/TooManyRequests' };
@@ -10,25 +33,23 @@ export const openApiDocument = {
     version: '1.0.0',
     description:
       'Catalog reads (Redis cache-aside over PostgreSQL) and asynchronous orders (RabbitMQ -> worker -> PostgreSQL). Errors are RFC 9457 problem details.',
+    license: { name: 'MPL-2.0', identifier: 'MPL-2.0' },
   },
+  // Relative: the document is served by the api it describes, whatever its address.
+  servers: [{ url: '/', description: 'This api' }],
+  // No authentication at the api: it is reached through Traefik, and Consul intentions decide who may call it.
+  security: [],
   paths: {
     '/v1/products': {
       get: {
         operationId: 'listProducts',
         summary: 'List products, ordered by id (keyset pagination).',
-        parameters: [
-          {
-            name: 'limit',
-            in: 'query',
-            schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-          },
-          {
-            name: 'after',
-            in: 'query',
-            description: 'The nextAfter of the previous page.',
-            schema: { type: 'string', maxLength: 64 },
-          },
-        ],
+        parameters: Object.entries(pageQuery.properties).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          ...(name === 'after' ? { description: 'The nextAfter of the previous page.' } : {}),
+          schema,
+        })),
         responses: {
           '200': {
             description: 'A page of products.',
@@ -53,7 +74,10 @@ export const openApiDocument = {
     '/v1/products/{id}': {
       get: {
         operationId: 'getProduct',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        summary: 'One product by id.',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: jsonSchema(productIdSchema) },
+        ],
         responses: {
           '200': {
             description: 'The product.',
@@ -75,7 +99,7 @@ export const openApiDocument = {
             required: true,
             description:
               'Unique per order (a UUID is recommended). A retry with the same key and body gets the same order.',
-            schema: { type: 'string', minLength: 8, maxLength: 255 },
+            schema: jsonSchema(idempotencyKeySchema),
           },
         ],
         requestBody: {
@@ -114,9 +138,8 @@ export const openApiDocument = {
     '/v1/orders/{id}': {
       get: {
         operationId: 'getOrder',
-        parameters: [
-          { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
-        ],
+        summary: 'An order: pending until the worker stored it, then stored with its total.',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: jsonSchema(orderIdSchema) }],
         responses: {
           '200': {
             description: 'The order, pending or stored.',
@@ -130,12 +153,14 @@ export const openApiDocument = {
     '/health/live': {
       get: {
         operationId: 'live',
+        summary: 'Liveness: the process runs (no dependency is checked).',
         responses: { '200': { description: 'The process is running.' } },
       },
     },
     '/health/ready': {
       get: {
         operationId: 'ready',
+        summary: 'Readiness: PostgreSQL and RabbitMQ answer (Redis is reported, not required).',
         responses: {
           '200': { description: 'Ready for traffic.' },
           '503': { description: 'A dependency is down, or draining.' },
@@ -145,12 +170,14 @@ export const openApiDocument = {
     '/metrics': {
       get: {
         operationId: 'metrics',
+        summary: 'Prometheus metrics.',
         responses: { '200': { description: 'Prometheus text format.' } },
       },
     },
     '/openapi.json': {
       get: {
         operationId: 'openapi',
+        summary: 'This OpenAPI document.',
         responses: { '200': { description: 'This document.' }, '429': tooManyRequests },
       },
     },
@@ -165,10 +192,10 @@ export const openApiDocument = {
       },
       TooManyRequests: {
         description:
-          'The client (by address) exceeded RATE_LIMIT_REQUESTS_PER_SECOND with RATE_LIMIT_BURST; retry after the given seconds.',
+          'The client (by address, IPv6 by /56) made more than RATE_LIMIT_BURST requests in a window of RATE_LIMIT_BURST / RATE_LIMIT_REQUESTS_PER_SECOND seconds; retry after the given seconds.',
         headers: {
           'Retry-After': {
-            description: 'Seconds until the client has a token again.',
+            description: 'Seconds until the window resets.',
             schema: { type: 'integer', minimum: 1 },
           },
         },
@@ -207,28 +234,7 @@ export const openApiDocument = {
           currency: { type: 'string' },
         },
       },
-      PlaceOrderRequest: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['customerEmail', 'items'],
-        properties: {
-          customerEmail: { type: 'string', format: 'email', maxLength: 254 },
-          items: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 50,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['productId', 'quantity'],
-              properties: {
-                productId: { type: 'string' },
-                quantity: { type: 'integer', minimum: 1, maximum: 1000 },
-              },
-            },
-          },
-        },
-      },
+      PlaceOrderRequest: jsonSchema(placeOrderRequestSchema),
       Order: {
         type: 'object',
         required: ['id', 'status', 'acceptedAt'],
@@ -249,3 +255,14 @@ export const openApiDocument = {
     },
   },
 } as const;
+
+/**
+ * Interactive docs (Swagger UI, served from the installed swagger-ui-dist: no CDN, so they work
+ * offline and under helmet's `script-src 'self'`). The page loads the live document from
+ * `specUrl` and sends "Try it out" requests to this same api.
+ */
+export function apiDocs(specUrl: string): RequestHandler[] {
+  const options = { customSiteTitle: 'flowstack API', swaggerOptions: { url: specUrl } };
+  // serveFiles, not serve: it keeps the page's init script per app instead of module-global.
+  return [...swaggerUi.serveFiles(undefined, options), swaggerUi.setup(undefined, options)];
+}

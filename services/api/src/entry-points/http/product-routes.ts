@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError } from '@flowstack/errors';
 import { getProduct, listProducts, type CatalogDeps } from '@flowstack/domain';
 
-const pageQuerySchema = z.strictObject({
+/** Also the source of the query parameters in the OpenAPI document. */
+export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   // A product id (the nextAfter of the previous page): anything else, a NUL byte included, which
   // PostgreSQL refuses in text, is a 400.

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from 'node:util';
+import { renderEnvExample } from './env-example.js';
+import { apiConfigSchema, commonConfigSchema, workerConfigSchema } from './service-schemas.js';
+
+const file = new URL('../../../.env.example', import.meta.url);
+
+describe('.env.example', () => {
+  it('when the config schemas change, then the file must be regenerated', () => {
+    // Regenerate: node packages/config/dist/env-example-cli.js > .env.example
+    expect(readFileSync(file, 'utf8')).toBe(renderEnvExample());
+  });
+
+  it('when read, then it names every key of both services (those that differ per service once per service)', () => {
+    const text = renderEnvExample();
+    const keys = [...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    const expected = new Set([
+      ...Object.keys(apiConfigSchema.shape),
+      ...Object.keys(workerConfigSchema.shape),
+    ]);
+    expect(new Set(keys)).toEqual(expected);
+    // Keys both services have outside the common set (HOST, the Vault roles...) differ in meaning
+    // or default, so each service's version is shown.
+    const common = new Set(Object.keys(commonConfigSchema.shape));
+    const inBoth = Object.keys(workerConfigSchema.shape).filter(
+      (key) => !common.has(key) && key in apiConfigSchema.shape,
+    );
+    for (const key of expected) {
+      expect(keys.filter((k) => k === key).length, key).toBe(inBoth.includes(key) ? 2 : 1);
+    }
+  });
+
+  it('when copied to .env unchanged, then it sets nothing but the required keys', () => {
+    const set = parseEnv(renderEnvExample());
+    for (const [key, value] of Object.entries(set)) {
+      expect(value, key).toBe('');
+    }
+  });
+
+  it('when it shows a secret key, then no value is filled in', () => {
+    for (const line of renderEnvExample().split('\n')) {
+      if (/^#? ?[A-Z0-9_]*(PASSWORD|TOKEN|SECRET)[A-Z0-9_]*=/.test(line)) {
+        expect(line).toMatch(/=$/);
+      }
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { documentConfig } from './load-config.js';
+import { apiConfigSchema, commonConfigSchema, workerConfigSchema } from './service-schemas.js';
+
+function section(title: string, schema: z.ZodObject, include: (key: string) => boolean): string[] {
+  const lines = ['', `# ---- ${title} ----`];
+  for (const doc of documentConfig(schema)) {
+    if (!include(doc.key)) continue;
+    lines.push('', `# ${doc.description}${doc.secret ? ' (secret: never commit it)' : ''}`);
+    if (doc.required) lines.push(`${doc.key}=`);
+    else
+      lines.push(`# ${doc.key}=${doc.defaultValue === undefined ? '' : unquote(doc.defaultValue)}`);
+  }
+  return lines;
+}
+
+/** documentConfig gives defaults as JSON; an env file holds the bare text. */
+function unquote(json: string): string {
+  const value: unknown = JSON.parse(json);
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/**
+ * `.env.example`: every key api and worker read, with its description and default, commented out
+ * so that a copy changes nothing until a line is uncommented. Generated from the schemas
+ * (`node packages/config/dist/env-example-cli.js > .env.example`); a test keeps the file true.
+ */
+export function renderEnvExample(): string {
+  const common = new Set(Object.keys(commonConfigSchema.shape));
+  const apiKeys = new Set(Object.keys(apiConfigSchema.shape));
+  return [
+    '# flowstack configuration: every environment key the api and the worker read.',
+    '# Generated from the zod schemas in packages/config; do not edit by hand:',
+    '#   node packages/config/dist/env-example-cli.js > .env.example',
+    '# The services read the environment only (no dotenv). To use a file, copy it to .env and run',
+    '# a service with `node --env-file=.env ...` (Node 20.6+). Commented lines show the default.',
+    ...section('api and worker', commonConfigSchema, () => true),
+    ...section('api only', apiConfigSchema, (key) => !common.has(key)),
+    ...section('worker only', workerConfigSchema, (key) => !common.has(key) && !apiKeys.has(key)),
+    ...section(
+      'worker keys that the api also has, with the worker default',
+      workerConfigSchema,
+      (key) => !common.has(key) && apiKeys.has(key),
+    ),
+    '',
+  ].join('\n');
+}
