@@ -11,6 +11,8 @@ import { traefikProviderRule } from './traefik-provider.js';
 import { traefikTagsRule } from './traefik-tags.js';
 import { vaultBlockRule } from './vault-block.js';
 import { vaultPathsRule } from './vault-paths.js';
+import { vaultRolesRule } from './vault-roles.js';
+import { consulBindingsRule } from './consul-bindings.js';
 
 export const RULES: readonly Rule[] = [
   vaultBlockRule,
@@ -25,4 +27,6 @@ export const RULES: readonly Rule[] = [
   traefikProviderRule,
   intentionsRule,
   deployPolicyRule,
+  vaultRolesRule,
+  consulBindingsRule,
 ];
