@@ -44,17 +44,18 @@ export interface BootstrapOptions {
    */
   auditFilePath: string;
   /**
-   * Target of the second device, `file-2/` (default "stdout": journald under systemd). Vault
-   * refuses requests once no audit device can log, so a full or unwritable disk under the first
-   * must not stop it ("highly recommended ... multiple audit devices", Vault audit docs).
+   * Target of a second device, `file-2/` (the CLI's default is "stdout": journald under
+   * systemd). Vault refuses requests once no audit device can log, so a full or unwritable disk
+   * under the first must not stop it ("highly recommended ... multiple audit devices", Vault
+   * audit docs). Unset: one device (in-process stacks that must not print the log).
    */
-  auditSecondPath: string;
-  /** The Nomad namespace flowstack's jobs run in; every flowstack role is bound to it. */
-  nomadNamespace: string;
-  /** Nomad namespaces whose jobs may log in with the default role (Nomad's templated policy). */
-  workloadNamespaces: string[];
-  /** Address clients reach Vault at, written into the PKI mounts' AIA/CRL URLs (config/urls). */
-  pkiBaseUrl: string;
+  auditSecondPath?: string;
+  /** The Nomad namespace flowstack's jobs run in; every flowstack role is bound to it (default "default"). */
+  nomadNamespace?: string;
+  /** Nomad namespaces whose jobs may log in with the default role (default ["default"]). */
+  workloadNamespaces?: string[];
+  /** Address clients reach Vault at, for the PKI mounts' AIA/CRL URLs (default: address). */
+  pkiBaseUrl?: string;
   /** RabbitMQ virtual host, exchange and queue the roles are limited to. */
   rabbitmqVhost: string;
   ordersExchange: string;
@@ -70,7 +71,6 @@ export const DEFAULTS = {
   // (hashicorp/vault `.release/linux/postinst`); /var/log/vault does not exist and `vault` cannot
   // create it, so the file audit backend's open-at-enable check would fail there.
   auditFilePath: '/opt/vault/data/audit.log',
-  auditSecondPath: 'stdout',
   nomadNamespace: 'default',
   rabbitmqVhost: '/',
   ordersExchange: 'flowstack.orders',

@@ -6,7 +6,7 @@ import {
   VAULT_SERVICES,
 } from '@flowstack/vault/paths';
 import { BootstrapError } from './bootstrap-error.js';
-import { templatedPostgresUrl, type BootstrapOptions } from './bootstrap-options.js';
+import { DEFAULTS, templatedPostgresUrl, type BootstrapOptions } from './bootstrap-options.js';
 import {
   jwtConfig,
   nomadWorkloadsRole,
@@ -25,7 +25,12 @@ import { loadPolicies } from './service-policies.js';
 import { differingFields, durationSeconds, type DesiredSettings } from './settings-compare.js';
 import { createVaultHttp, vaultErrorText, type VaultHttp } from './vault-http.js';
 import { ensurePkiNames, ensurePkiUrls } from './pki-naming.js';
-import { DEFAULT_ROLE, renderDefaultPolicy, WORKLOAD_ROLES } from './workload-roles.js';
+import {
+  DEFAULT_ROLE,
+  DEFAULT_WORKLOAD_NAMESPACES,
+  renderDefaultPolicy,
+  WORKLOAD_ROLES,
+} from './workload-roles.js';
 
 export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'skipped';
 
@@ -118,19 +123,21 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
 
   // Two audit devices, so one unwritable target does not stop Vault
   await ensureAudit(vault, 'file', options.auditFilePath, record);
-  await ensureAudit(vault, 'file-2', options.auditSecondPath, record);
+  if (options.auditSecondPath !== undefined) {
+    await ensureAudit(vault, 'file-2', options.auditSecondPath, record);
+  }
 
   // Nomad workload identity: the config, the default role, one role per flowstack task
   if (options.jwt) await ensureSettings(`auth/${jwtMount}/config`, jwtConfig(options.jwt));
   else record(`auth/${jwtMount}/config`, 'skipped', 'no --nomad-jwks-url or --jwt-public-key-file');
   await ensureSettings(
     `auth/${jwtMount}/role/${DEFAULT_ROLE.name}`,
-    nomadWorkloadsRole(options.workloadNamespaces),
+    nomadWorkloadsRole(options.workloadNamespaces ?? DEFAULT_WORKLOAD_NAMESPACES),
   );
   for (const role of WORKLOAD_ROLES) {
     await ensureSettings(
       `auth/${jwtMount}/role/${role.name}`,
-      workloadJwtRole(role, options.nomadNamespace),
+      workloadJwtRole(role, options.nomadNamespace ?? DEFAULTS.nomadNamespace),
     );
   }
 
@@ -245,7 +252,8 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   );
   // The AIA and CRL URLs are copied into every certificate issued after they are set, so they
   // go in before the CAs are generated.
-  for (const mount of [root, int]) await ensurePkiUrls(vault, mount, options.pkiBaseUrl, record);
+  const pkiBaseUrl = (options.pkiBaseUrl ?? options.address).replace(/\/+$/, '');
+  for (const mount of [root, int]) await ensurePkiUrls(vault, mount, pkiBaseUrl, record);
   if (await hasCa(vault, root)) record(`${root}/root`, 'unchanged');
   else {
     // root/generate takes both names: issuer_name for the issuer, key_name for its key.

@@ -30,7 +30,7 @@ of the host in /proc/<pid>/cmdline and in ps):
   --credential-ttl DURATION      dynamic credential TTL (default ${DEFAULTS.credentialTtl})
   --credential-max-ttl DURATION  dynamic credential max TTL (default ${DEFAULTS.credentialMaxTtl})
   --audit-file PATH              file audit device path on the Vault server (default ${DEFAULTS.auditFilePath});
-  --audit-second-file PATH       target of the second audit device, file-2/ (default ${DEFAULTS.auditSecondPath})
+  --audit-second-file PATH       target of the second audit device, file-2/ (default stdout)
   --pki-base-url URL             address clients reach Vault at, for the PKI AIA/CRL URLs (default: --address)
   --rabbitmq-vhost NAME          (default ${DEFAULTS.rabbitmqVhost})
   --orders-exchange NAME         (default ${DEFAULTS.ordersExchange})
@@ -75,7 +75,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'credential-ttl': { type: 'string', default: DEFAULTS.credentialTtl },
         'credential-max-ttl': { type: 'string', default: DEFAULTS.credentialMaxTtl },
         'audit-file': { type: 'string', default: DEFAULTS.auditFilePath },
-        'audit-second-file': { type: 'string', default: DEFAULTS.auditSecondPath },
+        'audit-second-file': { type: 'string', default: 'stdout' },
         'pki-base-url': { type: 'string' },
         'rabbitmq-vhost': { type: 'string', default: DEFAULTS.rabbitmqVhost },
         'orders-exchange': { type: 'string', default: DEFAULTS.ordersExchange },
