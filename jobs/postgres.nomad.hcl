@@ -120,7 +120,7 @@ job "postgres" {
       # The admin credentials matter only at initdb; a renewed token or a KV edit must not
       # restart the database. env = false keeps VAULT_TOKEN out of PostgreSQL's environment.
       vault {
-        role        = "nomad-workloads"
+        role        = "flowstack-postgres"
         change_mode = "noop"
         env         = false
       }

@@ -125,7 +125,7 @@ job "rabbitmq" {
       # The administrator is read when the node first boots; a renewed token or a KV edit must
       # not restart the broker. env = false keeps VAULT_TOKEN out of its environment.
       vault {
-        role        = "nomad-workloads"
+        role        = "flowstack-rabbitmq"
         change_mode = "noop"
         env         = false
       }

@@ -105,7 +105,7 @@ job "redis" {
       # every user Vault created: a renewed token or a KV edit must not restart Redis. env = false
       # keeps VAULT_TOKEN out of the container's environment (Redis never calls Vault).
       vault {
-        role        = "nomad-workloads"
+        role        = "flowstack-redis"
         change_mode = "noop"
         env         = false
       }

@@ -170,7 +170,7 @@ job "worker" {
 
       # A one-shot task: if the token expires mid-run the task still finishes its migration.
       vault {
-        role                   = "nomad-workloads"
+        role                   = "flowstack-migrate"
         allow_token_expiration = true
       }
 

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { AclStore } from './acl-auth/acl-store.js';
+import type { Authorizer } from './acl-auth/acl-rules.js';
+import type { ChangeIndex } from './change-index.js';
 import { ConsulDoubleError } from './errors.js';
 
 export const ANONYMOUS_ACCESSOR_ID = '00000000-0000-0000-0000-000000000002';
@@ -7,19 +10,35 @@ export const ANONYMOUS_ACCESSOR_ID = '00000000-0000-0000-0000-000000000002';
 export type Caller =
   | { kind: 'disabled' }
   | { kind: 'management'; accessorId: string }
-  | { kind: 'anonymous'; accessorId: string };
+  | { kind: 'anonymous'; accessorId: string }
+  | { kind: 'token'; accessorId: string; authorizer: Authorizer };
 
 export type AclLevel = 'read' | 'write';
 export type AclResource = 'agent' | 'node' | 'service' | 'key' | 'operator' | 'acl' | 'mesh';
 
 /**
- * ACL enforcement with one management token and the anonymous token (default policy deny, no
- * rules). Tokens come from `X-Consul-Token` or `Authorization: Bearer`, as in Consul.
+ * ACL enforcement: the management token, the anonymous token (default policy deny, no rules)
+ * and the tokens of the ACL store (created by the API or by login), each checked against the
+ * rules its policies, roles and service identities carry. Tokens come from `X-Consul-Token`,
+ * `Authorization: Bearer` or `?token=`, as in Consul.
  */
 export class AclGate {
   private readonly managementAccessorId = randomUUID();
+  /** Policies, roles, auth methods, binding rules and tokens; undefined with ACLs off. */
+  readonly store: AclStore | undefined;
 
-  constructor(private readonly managementToken?: string) {}
+  constructor(
+    private readonly managementToken?: string,
+    changes?: ChangeIndex,
+  ) {
+    if (managementToken !== undefined && changes) this.store = new AclStore(changes);
+  }
+
+  /** The secret the request carries, if any. */
+  tokenOf(headers: IncomingHttpHeaders, query: URLSearchParams): string | undefined {
+    const token = tokenFrom(headers, query);
+    return token === '' ? undefined : token;
+  }
 
   get enabled(): boolean {
     return this.managementToken !== undefined;
@@ -35,12 +54,20 @@ export class AclGate {
     if (token === this.managementToken) {
       return { kind: 'management', accessorId: this.managementAccessorId };
     }
+    const stored = this.store?.tokenBySecret(token);
+    if (stored) {
+      const authorizer = this.store!.authorizerFor(stored);
+      return authorizer === 'management'
+        ? { kind: 'management', accessorId: stored.AccessorID }
+        : { kind: 'token', accessorId: stored.AccessorID, authorizer };
+    }
     throw new ConsulDoubleError(403, 'ACL not found');
   }
 
   /** Throws Consul's 403 unless the caller may act on the resource. */
   authorize(caller: Caller, resource: AclResource, level: AclLevel, name?: string): void {
-    if (caller.kind !== 'anonymous') return;
+    if (caller.kind === 'disabled' || caller.kind === 'management') return;
+    if (caller.kind === 'token' && caller.authorizer.allows(resource, level, name ?? '')) return;
     const on = name === undefined ? '' : ` on ${JSON.stringify(name)}`;
     throw new ConsulDoubleError(
       403,
@@ -48,8 +75,14 @@ export class AclGate {
     );
   }
 
-  /** List endpoints filter what the caller cannot read instead of refusing. */
-  canRead(caller: Caller): boolean {
+  /**
+   * List endpoints filter what the caller cannot read instead of refusing. Given a resource and
+   * name, a store token must be allowed to read it; without one, any store token may list.
+   */
+  canRead(caller: Caller, resource?: AclResource, name?: string): boolean {
+    if (caller.kind === 'token') {
+      return resource === undefined || caller.authorizer.allows(resource, 'read', name ?? '');
+    }
     return caller.kind !== 'anonymous';
   }
 }

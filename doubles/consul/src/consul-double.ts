@@ -62,7 +62,7 @@ export async function startConsulDouble(
       runner,
       kv: new KvStore(changes),
       config: new ConfigEntries(changes),
-      acl: new AclGate(options.aclToken),
+      acl: new AclGate(options.aclToken, changes),
       version: VERSION,
     },
     shutdown.signal,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AclGate, AclLevel, AclResource, Caller } from './acl.js';
+import { aclAuthRoutes } from './acl-auth/acl-routes.js';
 import { type BlockingRequest, parseBlocking, waitForChange } from './blocking.js';
 import { Fields } from './body-fields.js';
 import type { Catalog } from './catalog.js';
@@ -76,7 +77,9 @@ export function buildRoutes(state: State): Route[] {
   };
   const authorize = (ctx: RouteContext, resource: AclResource, level: AclLevel, name?: string) =>
     acl.authorize(ctx.caller, resource, level, name);
-  const readable = (ctx: RouteContext) => acl.canRead(ctx.caller);
+  const readable = (ctx: RouteContext, resource?: AclResource, name?: string) =>
+    acl.canRead(ctx.caller, resource, name);
+  for (const route of aclAuthRoutes(acl)) add(route.method, route.path, route.handler);
 
   /** Waits per the request's index/wait, then renders with the index current at that moment. */
   const blocking = async (
@@ -235,7 +238,7 @@ export function buildRoutes(state: State): Route[] {
       ctx,
       () => catalog.indexOfName(name),
       () => ({
-        json: readable(ctx)
+        json: readable(ctx, 'service', name)
           ? catalog
               .instancesOf(name)
               .filter((service) => hasAllTags(service, tags))
@@ -319,7 +322,7 @@ export function buildRoutes(state: State): Route[] {
       ctx,
       () => catalog.indexOfName(name),
       () => ({
-        json: readable(ctx)
+        json: readable(ctx, 'service', name)
           ? catalog
               .instancesOf(name)
               .filter((service) => hasAllTags(service, tags))

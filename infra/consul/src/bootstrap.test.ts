@@ -35,14 +35,14 @@ describe('bootstrapConsul', () => {
   it('when run twice, then the first run writes every entry and the second changes nothing', async () => {
     const desired = await readDesiredState();
     const first = await bootstrapConsul(client, desired);
-    const entries = first.filter((change) => change.kind !== 'acl-policy');
+    const entries = first.filter((change) => !change.kind.startsWith('acl-'));
     expect(entries).toHaveLength(desired.configEntries.length);
     expect(entries.every((change) => change.action !== 'unchanged')).toBe(true);
     const indexAfterFirst = await configIndex();
 
     const second = await bootstrapConsul(client, desired);
 
-    expect(second.filter((c) => c.kind !== 'acl-policy').map((c) => c.action)).toEqual(
+    expect(second.filter((c) => !c.kind.startsWith('acl-')).map((c) => c.action)).toEqual(
       entries.map(() => 'unchanged'),
     );
     expect(second.filter((c) => c.kind === 'acl-policy').map((c) => c.action)).not.toContain(

@@ -1,5 +1,7 @@
 import type { ConsulClient } from '@flowstack/consul';
 import { z } from 'zod';
+import { applyAuthMethod, applyRoles } from './acl-bootstrap.js';
+import { roles, type AclObjectOptions } from './acl-objects.js';
 import type { AclPolicy, ConfigEntry, DesiredState } from './desired-state.js';
 
 export type Action = 'created' | 'updated' | 'unchanged' | 'skipped';
@@ -11,17 +13,52 @@ export interface Change {
   note?: string;
 }
 
+export interface WorkloadIdentityOptions {
+  /** Nomad's JWKS; without it the auth method and binding rules are skipped. */
+  jwksUrl?: string;
+  jwksCaPem?: string;
+  nomadNamespace: string;
+}
+
 /**
- * Makes Consul hold the desired config entries and ACL policies. Idempotent: an object already
- * as desired is not written, so a second run changes nothing (not even the Raft index).
+ * Makes Consul hold the desired config entries, ACL policies and roles and, given Nomad's JWKS
+ * URL, the JWT auth method and binding rules of Nomad workload identity. Idempotent: an object
+ * already as desired is not written, so a second run changes nothing (not even the Raft index).
  */
 export async function bootstrapConsul(
   client: ConsulClient,
   desired: DesiredState,
+  identity: WorkloadIdentityOptions = { nomadNamespace: 'default' },
 ): Promise<Change[]> {
   const changes: Change[] = [];
   for (const entry of desired.configEntries) changes.push(await applyConfigEntry(client, entry));
-  changes.push(...(await applyPolicies(client, desired.policies)));
+  const policies = await applyPolicies(client, desired.policies);
+  changes.push(...policies);
+  if (policies.some((change) => change.action === 'skipped')) {
+    changes.push({
+      kind: 'acl-auth-method',
+      name: 'nomad-workloads',
+      action: 'skipped',
+      note: 'the ACL system is not enabled on this agent',
+    });
+    return changes;
+  }
+  const objects: AclObjectOptions = {
+    jwksUrl: identity.jwksUrl ?? '',
+    ...(identity.jwksCaPem === undefined ? {} : { jwksCaPem: identity.jwksCaPem }),
+    nomadNamespace: identity.nomadNamespace,
+  };
+  changes.push(...(await applyRoles(client, roles(objects))));
+  if (identity.jwksUrl === undefined) {
+    changes.push({
+      kind: 'acl-auth-method',
+      name: 'nomad-workloads',
+      action: 'skipped',
+      note: 'no --nomad-jwks-url',
+    });
+  } else {
+    changes.push(...(await applyAuthMethod(client, objects)));
+  }
   return changes;
 }
 

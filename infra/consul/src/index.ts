@@ -6,3 +6,5 @@ export {
   type ConfigEntry,
   type DesiredState,
 } from './desired-state.js';
+export type { WorkloadIdentityOptions } from './bootstrap.js';
+export * from './acl-objects.js';

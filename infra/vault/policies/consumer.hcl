@@ -1,6 +1,6 @@
-# consumer: Nomad workloads that log in through JWT (the default role nomad-workloads at
-# jwt-nomad). Reads secrets, reads certificates, decrypts. It cannot write, issue or encrypt.
-# flowstack's own jobs use their per-service roles (flowstack-api, flowstack-worker) instead.
+# consumer: a read-only operator or tool with a Vault token (token auth). Reads secrets and
+# certificates; it cannot write, issue, encrypt or decrypt. No JWT role hands it out: Nomad
+# workloads log in with their own roles at jwt-nomad (infra/vault/src/workload-roles.ts).
 
 path "kv/data/*" {
   capabilities = ["read"]
@@ -24,8 +24,4 @@ path "pki_int/certs" {
 
 path "pki_int/ca_chain" {
   capabilities = ["read"]
-}
-
-path "transit/decrypt/*" {
-  capabilities = ["update"]
 }

@@ -1,6 +1,6 @@
 # flowstack-worker: generated from packages/vault/src/paths.ts; do not edit by hand.
 # Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js
-# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).
+# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_namespace, nomad_job_id, nomad_task).
 
 # dynamic PostgreSQL user (read-write)
 path "database/creds/worker-readwrite" {

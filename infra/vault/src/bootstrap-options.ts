@@ -22,8 +22,11 @@ export interface RabbitmqTarget {
   password: string;
 }
 
-/** How Vault checks Nomad's workload identity tokens: Nomad's JWKS URL or fixed public keys. */
-export type JwtKeys = { jwksUrl: string } | { publicKeys: string[] };
+/**
+ * How Vault checks Nomad's workload identity tokens: Nomad's JWKS URL (with the CA of a TLS
+ * Nomad, PEM) or fixed public keys.
+ */
+export type JwtKeys = { jwksUrl: string; caPem?: string } | { publicKeys: string[] };
 
 export interface BootstrapOptions {
   address: string;
@@ -36,8 +39,23 @@ export interface BootstrapOptions {
   credentialTtl: string;
   /** Max TTL of dynamic credentials, default "24h". */
   credentialMaxTtl: string;
-  /** Where the file audit device writes (a path on the Vault server, or "stdout"). */
+  /**
+   * Where the `file/` audit device writes (a path on the Vault server, or "stdout").
+   */
   auditFilePath: string;
+  /**
+   * Target of a second device, `file-2/` (the CLI's default is "stdout": journald under
+   * systemd). Vault refuses requests once no audit device can log, so a full or unwritable disk
+   * under the first must not stop it ("highly recommended ... multiple audit devices", Vault
+   * audit docs). Unset: one device (in-process stacks that must not print the log).
+   */
+  auditSecondPath?: string;
+  /** The Nomad namespace flowstack's jobs run in; every flowstack role is bound to it (default "default"). */
+  nomadNamespace?: string;
+  /** Nomad namespaces whose jobs may log in with the default role (default ["default"]). */
+  workloadNamespaces?: string[];
+  /** Address clients reach Vault at, for the PKI mounts' AIA/CRL URLs (default: address). */
+  pkiBaseUrl?: string;
   /** RabbitMQ virtual host, exchange and queue the roles are limited to. */
   rabbitmqVhost: string;
   ordersExchange: string;
@@ -49,7 +67,11 @@ export interface BootstrapOptions {
 export const DEFAULTS = {
   credentialTtl: '1h',
   credentialMaxTtl: '24h',
-  auditFilePath: '/var/log/vault/audit.log',
+  // The Linux package runs Vault as user `vault` and creates only /opt/vault/{tls,data}
+  // (hashicorp/vault `.release/linux/postinst`); /var/log/vault does not exist and `vault` cannot
+  // create it, so the file audit backend's open-at-enable check would fail there.
+  auditFilePath: '/opt/vault/data/audit.log',
+  nomadNamespace: 'default',
   rabbitmqVhost: '/',
   ordersExchange: 'flowstack.orders',
   ordersQueue: 'flowstack.orders.store',

@@ -6,7 +6,7 @@ import {
   VAULT_SERVICES,
 } from '@flowstack/vault/paths';
 import { BootstrapError } from './bootstrap-error.js';
-import { templatedPostgresUrl, type BootstrapOptions } from './bootstrap-options.js';
+import { DEFAULTS, templatedPostgresUrl, type BootstrapOptions } from './bootstrap-options.js';
 import {
   jwtConfig,
   nomadWorkloadsRole,
@@ -18,12 +18,19 @@ import {
   rabbitmqRole,
   redisConnection,
   redisRole,
-  serviceJwtRole,
+  workloadJwtRole,
 } from './engine-settings.js';
 import { ensurePostgresGroups } from './postgres-groups.js';
 import { loadPolicies } from './service-policies.js';
 import { differingFields, durationSeconds, type DesiredSettings } from './settings-compare.js';
 import { createVaultHttp, vaultErrorText, type VaultHttp } from './vault-http.js';
+import { ensurePkiNames, ensurePkiUrls } from './pki-naming.js';
+import {
+  DEFAULT_ROLE,
+  DEFAULT_WORKLOAD_NAMESPACES,
+  renderDefaultPolicy,
+  WORKLOAD_ROLES,
+} from './workload-roles.js';
 
 export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'skipped';
 
@@ -44,6 +51,7 @@ export interface BootstrapReport {
 }
 
 const PKI_ROOT_TTL = '87600h';
+const PKI_NAMES = { root: 'flowstack-root', intermediate: 'flowstack-intermediate' } as const;
 const PKI_INT_TTL = '43800h';
 
 const mountList = z.record(
@@ -94,8 +102,14 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     record(resource, 'updated', differing.join(', '));
   };
 
+  // JWT auth first: the default role's policy is templated on this mount's accessor.
+  const jwtMount = VAULT_MOUNTS.jwtAuth;
+  await ensureEnabled(vault, 'sys/auth', jwtMount, { type: 'jwt' }, record);
+  const accessor = await mountAccessor(vault, jwtMount);
+
   // Policies
-  for (const [name, text] of await loadPolicies()) {
+  for (const [name, file] of await loadPolicies()) {
+    const text = name === DEFAULT_ROLE.policy ? renderDefaultPolicy(file, accessor) : file;
     const resource = `sys/policies/acl/${name}`;
     const current = await vault.read(resource);
     const policy = typeof current?.['policy'] === 'string' ? current['policy'] : undefined;
@@ -107,19 +121,23 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     record(resource, policy === undefined ? 'created' : 'updated');
   }
 
-  // Audit device
-  await ensureAudit(vault, options.auditFilePath, record);
+  // Two audit devices, so one unwritable target does not stop Vault
+  await ensureAudit(vault, 'file', options.auditFilePath, record);
+  if (options.auditSecondPath !== undefined) {
+    await ensureAudit(vault, 'file-2', options.auditSecondPath, record);
+  }
 
-  // JWT auth for Nomad workload identity
-  const jwtMount = VAULT_MOUNTS.jwtAuth;
-  await ensureEnabled(vault, 'sys/auth', jwtMount, { type: 'jwt' }, record);
+  // Nomad workload identity: the config, the default role, one role per flowstack task
   if (options.jwt) await ensureSettings(`auth/${jwtMount}/config`, jwtConfig(options.jwt));
   else record(`auth/${jwtMount}/config`, 'skipped', 'no --nomad-jwks-url or --jwt-public-key-file');
-  await ensureSettings(`auth/${jwtMount}/role/${VAULT_NAMES.defaultJwtRole}`, nomadWorkloadsRole());
-  for (const service of VAULT_SERVICES) {
+  await ensureSettings(
+    `auth/${jwtMount}/role/${DEFAULT_ROLE.name}`,
+    nomadWorkloadsRole(options.workloadNamespaces ?? DEFAULT_WORKLOAD_NAMESPACES),
+  );
+  for (const role of WORKLOAD_ROLES) {
     await ensureSettings(
-      `auth/${jwtMount}/role/${SERVICE_VAULT_NAMES[service].jwtRole}`,
-      serviceJwtRole(service),
+      `auth/${jwtMount}/role/${role.name}`,
+      workloadJwtRole(role, options.nomadNamespace ?? DEFAULTS.nomadNamespace),
     );
   }
 
@@ -232,11 +250,17 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     { type: 'pki', config: { max_lease_ttl: PKI_INT_TTL } },
     record,
   );
+  // The AIA and CRL URLs are copied into every certificate issued after they are set, so they
+  // go in before the CAs are generated.
+  const pkiBaseUrl = (options.pkiBaseUrl ?? options.address).replace(/\/+$/, '');
+  for (const mount of [root, int]) await ensurePkiUrls(vault, mount, pkiBaseUrl, record);
   if (await hasCa(vault, root)) record(`${root}/root`, 'unchanged');
   else {
+    // root/generate takes both names: issuer_name for the issuer, key_name for its key.
     await vault.write(`${root}/root/generate/internal`, {
       common_name: 'flowstack Root CA',
-      issuer_name: 'flowstack-root',
+      issuer_name: PKI_NAMES.root,
+      key_name: PKI_NAMES.root,
       key_type: 'ec',
       key_bits: 384,
       ttl: PKI_ROOT_TTL,
@@ -245,6 +269,7 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   }
   if (await hasCa(vault, int)) record(`${int}/intermediate`, 'unchanged');
   else record(`${int}/intermediate`, 'created', await createIntermediate(vault, root, int));
+  await ensurePkiNames(vault, int, PKI_NAMES.intermediate, record);
   await ensureSettings(`${int}/roles/${VAULT_NAMES.pkiRole}`, pkiRole());
 
   return {
@@ -303,16 +328,17 @@ async function ensureEnabled(
 
 async function ensureAudit(
   vault: VaultHttp,
+  device: string,
   filePath: string,
   record: (resource: string, outcome: StepOutcome, detail?: string) => void,
 ): Promise<void> {
-  const resource = 'sys/audit/file';
+  const resource = `sys/audit/${device}`;
   const devices = auditList.parse((await vault.read('sys/audit')) ?? {});
-  const current = devices['file/'];
+  const current = devices[`${device}/`];
   if (!current) {
     await vault.write(resource, {
       type: 'file',
-      description: 'flowstack audit log',
+      description: `flowstack audit log (${filePath})`,
       options: { file_path: filePath },
     });
     record(resource, 'created');
@@ -328,6 +354,16 @@ async function ensureAudit(
   }
 }
 
+const authList = z.record(z.string(), z.object({ accessor: z.string() }).loose());
+
+/** The accessor Vault gave an auth mount (what templated policies name it by). */
+async function mountAccessor(vault: VaultHttp, path: string): Promise<string> {
+  const listed = authList.safeParse((await vault.read('sys/auth')) ?? {});
+  const accessor = listed.success ? listed.data[`${path}/`]?.accessor : undefined;
+  if (accessor === undefined) throw new BootstrapError(`sys/auth lists no accessor for ${path}/`);
+  return accessor;
+}
+
 const caReply = z.object({ certificate: z.string().optional() }).loose();
 
 async function hasCa(vault: VaultHttp, mount: string): Promise<boolean> {
@@ -341,7 +377,11 @@ async function hasCa(vault: VaultHttp, mount: string): Promise<boolean> {
 }
 
 const csrReply = z.object({ data: z.object({ csr: z.string() }).loose() }).loose();
-const signedReply = z.object({ data: z.object({ certificate: z.string() }).loose() }).loose();
+const signedReply = z
+  .object({
+    data: z.object({ certificate: z.string(), issuing_ca: z.string().optional() }).loose(),
+  })
+  .loose();
 
 /** Generates the intermediate's key and CSR, signs it with the root, and imports the result. */
 async function createIntermediate(
@@ -349,9 +389,12 @@ async function createIntermediate(
   root: string,
   int: string,
 ): Promise<string | undefined> {
+  // intermediate/generate names the key only (`key_name`, builtin/logical/pki/path_intermediate.go
+  // pathGenerateIntermediate -> getKeyName); the issuer exists only after set-signed and is named
+  // by ensurePkiNames.
   const generated = await vault.request('POST', `${int}/intermediate/generate/internal`, {
     common_name: 'flowstack Intermediate CA',
-    issuer_name: 'flowstack-intermediate',
+    key_name: PKI_NAMES.intermediate,
     key_type: 'ec',
     key_bits: 256,
   });
@@ -375,10 +418,15 @@ async function createIntermediate(
   const { csr } = csrReply.parse(generated.body).data;
   const signed = await vault.write(`${root}/root/sign-intermediate`, {
     csr,
-    format: 'pem_bundle',
+    format: 'pem',
     ttl: PKI_INT_TTL,
   });
-  const { certificate } = signedReply.parse(signed.body).data;
-  await vault.write(`${int}/intermediate/set-signed`, { certificate });
+  const { certificate, issuing_ca: issuingCa } = signedReply.parse(signed.body).data;
+  // set-signed takes only `certificate`; appending the root lets Vault build the full chain
+  // (path_intermediate.go pathSetSignedIntermediate: "Additional parent CAs may be optionally
+  // appended to the bundle").
+  await vault.write(`${int}/intermediate/set-signed`, {
+    certificate: issuingCa === undefined ? certificate : `${certificate}\n${issuingCa}`,
+  });
   return undefined;
 }

@@ -17,6 +17,7 @@ function formatReport(report: BootstrapReport): string {
 
 try {
   const command = parseCliArgs(process.argv.slice(2), process.env);
+  for (const warning of command.warnings) process.stderr.write(`warning: ${warning}\n`);
   const report = await bootstrapVault(command.options);
   process.stdout.write(
     command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report),

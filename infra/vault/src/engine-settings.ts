@@ -1,6 +1,7 @@
 import { SERVICE_VAULT_NAMES, VAULT_NAMES, type VaultService } from '@flowstack/vault/paths';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import type { DesiredSettings, FieldRule } from './settings-compare.js';
+import { DEFAULT_ROLE, type WorkloadRole } from './workload-roles.js';
 
 /**
  * What each Vault object should hold, as pure data built from the options: the bootstrap writes
@@ -44,46 +45,68 @@ const JWT_ROLE_RULES: Record<string, FieldRule> = {
   token_type: { kind: 'value', equivalents: ['default'] },
 };
 
-/** The role `nomad setup vault` writes (command/asset/vault-wi-default-role.json), bound to `consumer`. */
-export function nomadWorkloadsRole(): DesiredSettings {
+/** The fields every role shares with `nomad setup vault`'s asset (command/asset/vault-wi-default-role.json). */
+function jwtRoleBase(): Record<string, unknown> {
+  return {
+    role_type: 'jwt',
+    bound_audiences: [VAULT_NAMES.jwtAudience],
+    user_claim: '/nomad_job_id',
+    user_claim_json_pointer: true,
+    claim_mappings: CLAIM_MAPPINGS,
+    token_type: 'service',
+    token_period: '30m',
+    // 0 so that Nomad can renew the periodic token for as long as the task runs.
+    token_explicit_max_ttl: 0,
+  };
+}
+
+/**
+ * The default role: Nomad's templated policy, open to the listed namespaces only (the template
+ * confines each job to kv/data/<namespace>/<job>/*; see workload-roles.ts for why the namespace
+ * is bound too).
+ */
+export function nomadWorkloadsRole(namespaces: readonly string[]): DesiredSettings {
   return {
     values: {
-      role_type: 'jwt',
-      bound_audiences: [VAULT_NAMES.jwtAudience],
-      user_claim: '/nomad_job_id',
-      user_claim_json_pointer: true,
-      claim_mappings: CLAIM_MAPPINGS,
-      token_type: 'service',
-      token_period: '30m',
-      // 0 so that Nomad can renew the periodic token for as long as the task runs.
-      token_explicit_max_ttl: 0,
-      token_policies: ['consumer'],
+      ...jwtRoleBase(),
+      bound_claims: { nomad_namespace: [...namespaces] },
+      token_policies: [DEFAULT_ROLE.policy],
     },
     rules: JWT_ROLE_RULES,
   };
 }
 
-/** A service's role: the same shape, pinned to its Nomad job id, with only its own policy. */
-export function serviceJwtRole(service: VaultService): DesiredSettings {
-  const names = SERVICE_VAULT_NAMES[service];
-  const base = nomadWorkloadsRole();
+/** A flowstack role: bound on namespace, job and task, with only its own policy. */
+export function workloadJwtRole(role: WorkloadRole, namespace: string): DesiredSettings {
   return {
     values: {
-      ...base.values,
-      bound_claims: { nomad_job_id: names.nomadJobId },
-      token_policies: [names.policy],
-      // The registry lists renew-self and lookup-self, so the service needs nothing from `default`.
+      ...jwtRoleBase(),
+      bound_claims: {
+        nomad_namespace: [namespace],
+        nomad_job_id: [role.nomadJobId],
+        nomad_task: [role.nomadTask],
+      },
+      token_policies: [role.name],
+      // Its policy lists renew-self and lookup-self, so the token needs nothing from `default`.
       token_no_default_policy: true,
     },
     rules: JWT_ROLE_RULES,
   };
 }
 
+/**
+ * `jwks_ca_pem` is the CA Vault trusts when it fetches the JWKS (vault-plugin-auth-jwt
+ * `path_config.go`, `createCAContext`): a TLS Nomad signs its HTTP listener with a private CA, and
+ * Vault test-fetches the keyset when the config is written ("error checking jwks URL").
+ */
 export function jwtConfig(keys: NonNullable<BootstrapOptions['jwt']>): DesiredSettings {
   return {
     values: {
       ...('jwksUrl' in keys
-        ? { jwks_url: keys.jwksUrl }
+        ? {
+            jwks_url: keys.jwksUrl,
+            ...(keys.caPem === undefined ? {} : { jwks_ca_pem: keys.caPem }),
+          }
         : { jwt_validation_pubkeys: keys.publicKeys }),
       jwt_supported_algs: ['EdDSA', 'RS256'],
       default_role: VAULT_NAMES.defaultJwtRole,

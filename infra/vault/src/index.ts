@@ -25,3 +25,16 @@ export {
   renderServicePolicy,
   SEED_POLICIES,
 } from './service-policies.js';
+export {
+  ACCESSOR_PLACEHOLDER,
+  DATA_SERVICE_ROLES,
+  DEFAULT_ROLE,
+  DEFAULT_WORKLOAD_NAMESPACES,
+  renderDefaultPolicy,
+  renderKvReaderPolicy,
+  RESERVED_NAMESPACES,
+  SERVICE_ROLES,
+  WORKLOAD_ROLES,
+  type WorkloadRole,
+} from './workload-roles.js';
+export { nomadWorkloadsRole, workloadJwtRole } from './engine-settings.js';

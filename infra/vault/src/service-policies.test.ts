@@ -76,10 +76,10 @@ describe('least privilege across services', () => {
 });
 
 describe('the seed policies', () => {
-  it('when consumer is read, then it can decrypt but not encrypt, write KV or issue certificates', async () => {
+  it('when consumer is read, then it reads KV and certificates and has no Transit, writes or issuing', async () => {
     const consumer = await parsePolicyGrants(await committedPolicy('consumer'));
-    expect(consumer.get('transit/decrypt/*')).toEqual(new Set(['update']));
-    expect([...consumer.keys()].some((p) => p.startsWith('transit/encrypt'))).toBe(false);
+    expect(consumer.get('kv/data/*')).toEqual(new Set(['read']));
+    expect([...consumer.keys()].some((p) => p.startsWith('transit/'))).toBe(false);
     expect([...consumer.keys()].some((p) => p.includes('/issue'))).toBe(false);
     for (const caps of consumer.values()) {
       for (const write of ['create', 'delete', 'patch']) expect(caps.has(write)).toBe(false);
@@ -107,7 +107,7 @@ describe('the seed policies', () => {
     );
   });
 
-  it('when the bootstrap loads the policies, then it finds all five files', async () => {
+  it('when the bootstrap loads the policies, then it finds every file', async () => {
     expect([...(await loadPolicies()).keys()]).toEqual(POLICY_NAMES);
   });
 });

@@ -5,6 +5,7 @@ import {
   VAULT_SERVICES,
   type VaultService,
 } from '@flowstack/vault/paths';
+import { DATA_SERVICE_ROLES, DEFAULT_ROLE } from './workload-roles.js';
 
 /** The seed's three policies, written by hand in policies/<name>.hcl. */
 export const SEED_POLICIES = ['admin', 'producer', 'consumer'] as const;
@@ -12,7 +13,9 @@ export const SEED_POLICIES = ['admin', 'producer', 'consumer'] as const;
 /** Every policy the bootstrap writes, in order. */
 export const POLICY_NAMES: readonly string[] = [
   ...SEED_POLICIES,
+  DEFAULT_ROLE.policy,
   ...VAULT_SERVICES.map((service) => SERVICE_VAULT_NAMES[service].policy),
+  ...DATA_SERVICE_ROLES.map((role) => role.name),
 ];
 
 /** infra/vault/policies, from src/ and from dist/ alike. */
@@ -27,7 +30,7 @@ export function renderServicePolicy(service: VaultService): string {
   const header = [
     `# ${name}: generated from packages/vault/src/paths.ts; do not edit by hand.`,
     '# Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js',
-    '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).',
+    '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_namespace, nomad_job_id, nomad_task).',
   ];
   const blocks = pathsFor(service).map((grant) => {
     const capabilities = grant.capabilities.map((c) => `"${c}"`).join(', ');

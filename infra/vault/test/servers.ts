@@ -5,6 +5,7 @@ import { startVaultDouble } from '@flowstack/vault-double';
 import pg from 'pg';
 import type { BootstrapOptions } from '../src/bootstrap-options.js';
 import { DEFAULTS } from '../src/bootstrap-options.js';
+import { DEFAULT_WORKLOAD_NAMESPACES } from '../src/workload-roles.js';
 
 const PG_AUTH_SCRIPT = fileURLToPath(
   new URL('../../../scripts/pg-auth-cluster.sh', import.meta.url),
@@ -95,6 +96,11 @@ export function baseOptions(address: string, token: string): BootstrapOptions {
     credentialTtl: DEFAULTS.credentialTtl,
     credentialMaxTtl: DEFAULTS.credentialMaxTtl,
     auditFilePath: 'discard',
+    // Two devices as in production, neither writing into the test output.
+    auditSecondPath: 'discard',
+    nomadNamespace: DEFAULTS.nomadNamespace,
+    workloadNamespaces: [...DEFAULT_WORKLOAD_NAMESPACES],
+    pkiBaseUrl: address,
     rabbitmqVhost: DEFAULTS.rabbitmqVhost,
     ordersExchange: DEFAULTS.ordersExchange,
     ordersQueue: DEFAULTS.ordersQueue,

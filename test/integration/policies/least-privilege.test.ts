@@ -21,7 +21,7 @@ import {
 /**
  * Least privilege, both ways, on a bootstrapped Vault (the double, or VAULT_ADDR): each
  * service's token can do what the path registry lists and gets 403 for the rest; the seed's
- * consumer cannot encrypt and producer cannot decrypt; a JWT login gets exactly the service
+ * consumer can neither encrypt nor decrypt and producer cannot decrypt; a JWT login gets exactly the service
  * policy; Vault-issued PostgreSQL and Redis users can do what their role allows and no more.
  */
 
@@ -71,7 +71,12 @@ async function creds(
 }
 
 async function nomadJwt(claims: Record<string, string>): Promise<string> {
-  return new SignJWT({ nomad_namespace: 'default', nomad_task: 'app', ...claims })
+  // Nomad names a job's main task after the job in flowstack's specs; the roles bind the task too.
+  return new SignJWT({
+    nomad_namespace: 'default',
+    nomad_task: claims['nomad_job_id'] ?? 'app',
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'RS256' })
     .setAudience('vault.io')
     .setSubject(`global:default:${claims['nomad_job_id'] ?? ''}`)
@@ -236,7 +241,7 @@ describe('the flowstack-worker policy', () => {
 });
 
 describe('the seed policies', () => {
-  it('when a consumer token encrypts, then 403; when it decrypts, then it gets the plaintext', async () => {
+  it('when a consumer token encrypts or decrypts, then 403 both times (it reads, it never decrypts)', async () => {
     const plaintext = Buffer.from(`c-${randomUUID()}@example.com`).toString('base64');
     const denied = await vault.call(tokens.consumer, 'POST', 'transit/encrypt/orders-pii', {
       plaintext,
@@ -249,7 +254,7 @@ describe('the seed policies', () => {
     const decrypted = await vault.call(tokens.consumer, 'POST', 'transit/decrypt/orders-pii', {
       ciphertext,
     });
-    expect(decrypted.body.data?.['plaintext']).toBe(plaintext);
+    expect([decrypted.status, decrypted.body.data?.['plaintext']]).toEqual([403, undefined]);
   });
 
   it('when a producer token decrypts, then 403; when it encrypts and writes KV, then both succeed', async () => {
@@ -303,13 +308,14 @@ describe('JWT login for Nomad workloads', () => {
     expect(own.body.auth?.['policies']).toEqual(['flowstack-worker']);
   });
 
-  it('when any other job logs in with the default role, then it gets the consumer policy', async () => {
+  it("when any other job logs in with the default role, then it gets Nomad's templated policy only", async () => {
     const reply = await vault.call(null, 'POST', 'auth/jwt-nomad/login', {
       role: 'nomad-workloads',
       jwt: await nomadJwt({ nomad_job_id: `batch-${randomUUID().slice(0, 8)}` }),
     });
     expect(reply.status).toBe(200);
-    expect(reply.body.auth?.['policies']).toContain('consumer');
+    expect(reply.body.auth?.['policies']).toContain('nomad-workloads');
+    expect(reply.body.auth?.['policies']).not.toContain('consumer');
     expect(reply.body.auth?.['policies']).not.toContain('flowstack-api');
   });
 });

@@ -1,12 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import {
-  SERVICE_VAULT_NAMES,
-  VAULT_NAMES,
-  VAULT_SERVICES,
-  vaultPathRegistry,
-} from '@flowstack/vault/paths';
+import { VAULT_SERVICES, vaultPathRegistry } from '@flowstack/vault/paths';
+import { DEFAULT_ROLE, WORKLOAD_ROLES } from '@flowstack/infra-vault/workload-roles';
 import type { Intention } from './consul-intentions.js';
 import { parseDuration } from './duration.js';
 import { parseHcl } from './hcl.js';
@@ -198,16 +194,14 @@ function vaultRegistry(): VaultAccess['registry'] {
 }
 
 /**
- * The JWT roles infra/vault writes at jwt-nomad: one per service bound to the policy of the same
- * name, and the default role with the seed's `consumer` policy (infra/vault/src/engine-settings.ts).
+ * The JWT roles infra/vault writes at jwt-nomad, from the objects the bootstrap sends
+ * (infra/vault/src/workload-roles.ts): each flowstack role with the policy of its name, and the
+ * default role with Nomad's templated policy.
  */
 function vaultRoles(): VaultAccess['roles'] {
   return new Map<string, readonly string[]>([
-    [VAULT_NAMES.defaultJwtRole, ['consumer']],
-    ...VAULT_SERVICES.map(
-      (service) =>
-        [SERVICE_VAULT_NAMES[service].jwtRole, [SERVICE_VAULT_NAMES[service].policy]] as const,
-    ),
+    [DEFAULT_ROLE.name, [DEFAULT_ROLE.policy]],
+    ...WORKLOAD_ROLES.map((role) => [role.name, [role.name]] as const),
   ]);
 }
 

@@ -53,7 +53,7 @@ export const SERVICE_PROFILES: readonly ServiceProfile[] = [
     job: 'worker',
     task: 'migrate',
     schema: commonConfigSchema,
-    vaultRole: 'nomad-workloads',
+    vaultRole: 'flowstack-migrate',
     shutdownSteps: 0,
     dataServices: ['postgres'],
   },

@@ -7,10 +7,13 @@ import { duration, has, obj, str, strList, strMap } from '../http/body.js';
 import type { AuthMethod, AuthMethodContext } from './auth-method.js';
 import { checkBoundClaims, claimAt, mapClaims, type Claims } from './jwt-claims.js';
 import { issueLoginToken } from './login-tokens.js';
+import { fetchTrusting, parseCaPem } from './jwks-fetch.js';
 import { parseTokenParams, tokenParamsData, type TokenParams } from './token-params.js';
 
 interface JwtConfig {
   jwksUrl: string;
+  jwksCaPem?: string;
+  jwtSupportedAlgs?: string[];
   pubkeys: string[];
   boundIssuer: string;
   defaultRole: string;
@@ -71,8 +74,17 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
         throw new VaultError(400, 'error checking jwks URL: invalid URL');
       }
     }
+    const jwksCaPem = str(body, 'jwks_ca_pem');
+    if (jwksCaPem !== '' && parseCaPem(jwksCaPem) === undefined) {
+      throw new VaultError(
+        400,
+        'error checking jwks_ca_pem: could not parse CA PEM value successfully',
+      );
+    }
     state.config = {
       jwksUrl,
+      jwksCaPem,
+      jwtSupportedAlgs: strList(body, 'jwt_supported_algs'),
       pubkeys,
       boundIssuer: str(body, 'bound_issuer'),
       defaultRole: str(body, 'default_role'),
@@ -92,7 +104,8 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
         bound_issuer: c.boundIssuer,
         default_role: c.defaultRole,
         oidc_discovery_url: '',
-        jwt_supported_algs: [],
+        jwks_ca_pem: c.jwksCaPem ?? '',
+        jwt_supported_algs: c.jwtSupportedAlgs ?? [],
       },
     };
   };
@@ -168,7 +181,11 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
 
   const keyFor = (config: JwtConfig, jose: typeof Jose): VerifyKey[] => {
     if (config.jwksUrl !== '') {
-      jwks ??= jose.createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 0 });
+      const ca = config.jwksCaPem ? parseCaPem(config.jwksCaPem) : undefined;
+      jwks ??= jose.createRemoteJWKSet(new URL(config.jwksUrl), {
+        cooldownDuration: 0,
+        [jose.customFetch]: fetchTrusting(ca),
+      });
       return [jwks];
     }
     return config.pubkeys.map((pem) => createPublicKey(pem));

@@ -18,6 +18,8 @@ import { traefikTagsRule } from './traefik-tags.js';
 import { vaultBlockRule } from './vault-block.js';
 import { vaultPathsRule } from './vault-paths.js';
 import { workloadIdentityRule } from './workload-identity.js';
+import { vaultRolesRule } from './vault-roles.js';
+import { consulBindingsRule } from './consul-bindings.js';
 
 /** Rules over files that are not jobs, run once per repository. */
 export const REPOSITORY_RULES: readonly RepositoryRule[] = [deployScriptsRule, agentConsulRule];
@@ -40,4 +42,6 @@ export const RULES: readonly Rule[] = [
   traefikProviderRule,
   intentionsRule,
   deployPolicyRule,
+  vaultRolesRule,
+  consulBindingsRule,
 ];

@@ -12,6 +12,7 @@ import { bool, duration, has, int, str, strList, type Body } from '../../http/bo
 import { checkNames, type NamePolicy } from './name-policy.js';
 import { keySpec, type KeySpec } from './key-spec.js';
 import { colonHex } from './serial.js';
+import { readPkiUrls, writePkiUrls, type PkiUrls } from './pki-urls.js';
 
 /** X.509 code is loaded on first use: @peculiar/x509 and its reflect-metadata slow startup. */
 const loadX509 = () => import('./x509-keys.js');
@@ -38,6 +39,7 @@ interface PkiRole extends NamePolicy {
 
 interface PkiState {
   ca: CaState | undefined;
+  urls?: PkiUrls;
   roles: Record<string, PkiRole>;
   /** colon serial -> PEM of every certificate issued (no_store is not implemented). */
   certs: Record<string, string>;
@@ -339,6 +341,11 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
     }
     const issueRole = /^issue\/([^/]+)$/.exec(path)?.[1];
     if (issueRole !== undefined && write) return issue(issueRole, body);
+    if (path === 'config/urls' && op === 'read') return readPkiUrls(state.urls);
+    if (path === 'config/urls' && write) {
+      state.urls = writePkiUrls(state.urls, body);
+      return { status: 204 };
+    }
     throw new VaultError(405, 'unsupported operation');
   };
 

@@ -1,0 +1,11 @@
+node_prefix "" {
+  policy = "read"
+}
+
+service_prefix "" {
+  policy = "read"
+}
+
+key_prefix "" {
+  policy = "read"
+}
