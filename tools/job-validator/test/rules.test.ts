@@ -337,12 +337,12 @@ describe('vault-paths', () => {
       'secret "database/creds/api-readonly"',
     );
     expect(messages(await runRule(vaultPathsRule, job)).join()).toContain(
-      'template reads database/creds/api-readonly but role "nomad-workloads" lacks read',
+      'template reads database/creds/api-readonly but role "flowstack-postgres" lacks read',
     );
   });
 
   it('when a job names a role infra/vault does not define, then the rule fails', async () => {
-    const job = await brokenJob('redis', 'role        = "nomad-workloads"', 'role = "redis-admin"');
+    const job = await brokenJob('redis', 'role        = "flowstack-redis"', 'role = "redis-admin"');
     expect(messages(await runRule(vaultPathsRule, job))).toContain(
       'Vault role "redis-admin" is not defined',
     );
