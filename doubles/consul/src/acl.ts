@@ -10,7 +10,8 @@ export type Caller =
   | { kind: 'anonymous'; accessorId: string };
 
 export type AclLevel = 'read' | 'write';
-export type AclResource = 'agent' | 'node' | 'service' | 'key' | 'operator' | 'acl' | 'mesh';
+export type AclResource =
+  'agent' | 'node' | 'service' | 'key' | 'operator' | 'acl' | 'mesh' | 'session';
 
 /**
  * ACL enforcement with one management token and the anonymous token (default policy deny, no

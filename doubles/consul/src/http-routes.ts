@@ -10,6 +10,7 @@ import {
   type State,
   createRouteKit,
 } from './routes/route-kit.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 
 export type { Reply, RouteContext, State } from './routes/route-kit.js';
@@ -21,6 +22,7 @@ const AREAS: ((kit: RouteKit) => void)[] = [
   registerHealthRoutes,
   registerCatalogRoutes,
   registerKvRoutes,
+  registerSessionRoutes,
   registerConfigEntryRoutes,
 ];
 

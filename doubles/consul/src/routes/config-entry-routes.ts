@@ -19,7 +19,7 @@ export function registerConfigEntryRoutes({
     return { json: config.apply(body, cas === undefined ? undefined : Number(cas)) };
   });
   add('GET', '/v1/config/:kind', (ctx) => {
-    const kind = requireKind(decodeURIComponent(ctx.params[0] ?? ''));
+    const kind = requireKind(ctx.params[0] ?? '');
     return blocking(
       ctx,
       () => config.indexOf(kind),
@@ -29,8 +29,8 @@ export function registerConfigEntryRoutes({
     );
   });
   add('GET', '/v1/config/:kind/:name', (ctx) => {
-    const kind = requireKind(decodeURIComponent(ctx.params[0] ?? ''));
-    const name = decodeURIComponent(ctx.params[1] ?? '');
+    const kind = requireKind(ctx.params[0] ?? '');
+    const name = ctx.params[1] ?? '';
     authorize(ctx, 'service', 'read', name);
     return blocking(
       ctx,
@@ -45,8 +45,8 @@ export function registerConfigEntryRoutes({
     );
   });
   add('DELETE', '/v1/config/:kind/:name', (ctx) => {
-    const kind = requireKind(decodeURIComponent(ctx.params[0] ?? ''));
-    const name = decodeURIComponent(ctx.params[1] ?? '');
+    const kind = requireKind(ctx.params[0] ?? '');
+    const name = ctx.params[1] ?? '';
     authorize(ctx, 'mesh', 'write');
     const cas = optionalUint(ctx.query, 'cas');
     const deleted = config.delete(kind, name, cas === undefined ? undefined : Number(cas));

@@ -7,12 +7,14 @@ import type { CheckRunner } from '../check-runner.js';
 import type { ConfigEntries } from '../config-entries.js';
 import { badRequest } from '../errors.js';
 import type { KvStore } from '../kv-store.js';
+import type { SessionStore } from '../sessions.js';
 
 export interface State {
   changes: ChangeIndex;
   catalog: Catalog;
   runner: CheckRunner;
   kv: KvStore;
+  sessions: SessionStore;
   config: ConfigEntries;
   acl: AclGate;
   version: string;
