@@ -29,7 +29,8 @@ export function renderResponse(
   isList: boolean,
 ): HttpOutput {
   if (res.raw) return { status: res.status, contentType: res.raw.contentType, body: res.raw.body };
-  if (res.status >= 400 && res.data === undefined) return errorOutput(res.status, '');
+  const warned = res.warnings !== undefined && res.warnings.length > 0;
+  if (res.status >= 400 && res.data === undefined && !warned) return errorOutput(res.status, '');
   if (isList && res.status === 200) {
     const keys = (res.data as { keys?: unknown } | undefined)?.keys;
     if (!Array.isArray(keys) || keys.length === 0) return errorOutput(404, '');
@@ -48,7 +49,8 @@ export function renderResponse(
     wrap_info: null,
     warnings,
     auth: res.auth ?? null,
-    mount_type: mountType,
+    // logical.RespondWithStatusCode bodies (an error status with warnings) carry no mount type.
+    mount_type: res.status >= 400 && res.data === undefined ? '' : mountType,
   };
   return { status: res.status, contentType: 'application/json', body: JSON.stringify(envelope) };
 }
