@@ -67,6 +67,29 @@ describe('required fields (V1)', () => {
   });
 });
 
+describe('error shapes and path parameters', () => {
+  it('when a path inside a mount matches nothing, then 404 with the multierror text of ErrUnsupportedPath', async () => {
+    const transit = await mount('transit', { type: 'transit' });
+    const res = await target.fetch(`${transit}/nothing-here`);
+    expect(res.status).toBe(404);
+    expect((await json(res)).errors).toEqual(['1 error occurred:\n\t* unsupported path\n\n']);
+  });
+
+  it('when a percent-encoded transit key name decodes to a character names may not hold, then it is an unsupported path', async () => {
+    const transit = await mount('transit', { type: 'transit' });
+    const res = await post(`${transit}/keys/${encodeURIComponent('a b')}`, {});
+    expect(res.status).toBe(404);
+    const ok = await post(`${transit}/keys/${encodeURIComponent('a-b.c@d')}`, {});
+    expect(ok.status).toBeLessThan(300);
+  });
+
+  it('when auth/token/revoke names no token, then 400 "missing token ID"', async () => {
+    const res = await post('auth/token/revoke', {});
+    expect(res.status).toBe(400);
+    expect((await json(res)).errors).toEqual(['missing token ID']);
+  });
+});
+
 describe('KV v2 paths outside the versioned layout (V2)', () => {
   it.each([
     ['GET', 'get'],

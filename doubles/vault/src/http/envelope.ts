@@ -6,10 +6,15 @@ export interface HttpOutput {
   body: string;
 }
 
-const PERMISSION_DENIED = '1 error occurred:\n\t* permission denied\n\n';
+/**
+ * Vault's sentinel errors (sdk/logical errors.go) reach the client through the request handler's
+ * multierror, so their text is wrapped ("1 error occurred:\n\t* unsupported path\n\n", as in
+ * hashicorp/vault#20614); errors a backend answers with logical.ErrorResponse stay bare.
+ */
+const SENTINELS = new Set(['permission denied', 'unsupported path', 'unsupported operation']);
 
 export function errorOutput(status: number, message: string): HttpOutput {
-  const text = status === 403 && message === 'permission denied' ? PERMISSION_DENIED : message;
+  const text = SENTINELS.has(message) ? `1 error occurred:\n\t* ${message}\n\n` : message;
   return {
     status,
     contentType: 'application/json',

@@ -53,7 +53,8 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     else if (method === 'POST' || method === 'PUT') operation = 'update';
     else if (method === 'DELETE') operation = 'delete';
     else if (method === 'PATCH') operation = 'patch';
-    else return errorOutput(405, 'unsupported operation');
+    // http/logical.go: an HTTP method Vault has no operation for is 405 with no error text.
+    else return errorOutput(405, '');
     if (operation === 'patch') {
       // http/logical.go buildLogicalRequestNoAuth, before any token check.
       const header = input.headers['content-type'];
