@@ -69,6 +69,17 @@ describe('percent-encoded path parameters (C1)', () => {
   });
 });
 
+describe('agent request validation', () => {
+  it('when check/update carries an unknown Status, then 400 naming it', async () => {
+    const res = await target.fetch(`/v1/agent/check/update/${unique('none')}`, {
+      method: 'PUT',
+      body: JSON.stringify({ Status: 'green' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/^Invalid check status: 'green'\n?$/);
+  });
+});
+
 describe('KV request validation', () => {
   it('when GET /v1/kv/ names no key and asks for no listing, then 400 "Missing key name" (C2)', async () => {
     const res = await target.fetch('/v1/kv/');

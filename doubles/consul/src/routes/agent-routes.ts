@@ -133,7 +133,8 @@ export function registerAgentRoutes({ add, authorize, readable, state }: RouteKi
     const id = ctx.params[0] ?? '';
     const body = Fields.parseJson((await ctx.body()).toString('utf8'), 'update');
     const status = body.string('Status');
-    if (!isCheckStatus(status)) throw badRequest('Invalid check status');
+    // agent_endpoint.go AgentCheckUpdate names the status it refused.
+    if (!isCheckStatus(status)) throw badRequest(`Invalid check status: '${status ?? ''}'`);
     const check = catalog.getCheck(id);
     authorize(
       ctx,
