@@ -75,6 +75,12 @@ describe('error shapes and path parameters', () => {
     expect((await json(res)).errors).toEqual(['1 error occurred:\n\t* unsupported path\n\n']);
   });
 
+  it("when a sys/ path has no handler, then 404 with the system backend's unsupported path", async () => {
+    const res = await target.fetch('sys/ct-no-such-endpoint');
+    expect(res.status).toBe(404);
+    expect((await json(res)).errors).toEqual(['1 error occurred:\n\t* unsupported path\n\n']);
+  });
+
   it('when a percent-encoded transit key name decodes to a character names may not hold, then it is an unsupported path', async () => {
     const transit = await mount('transit', { type: 'transit' });
     const res = await post(`${transit}/keys/${encodeURIComponent('a b')}`, {});

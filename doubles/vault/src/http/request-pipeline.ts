@@ -98,8 +98,7 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     // which every policy allows (vault/acl.go) and which changes nothing.
     const help = url.searchParams.get('help');
     if (help !== null && help !== '' && !isRawHandlerPath(routePath)) {
-      if (!route)
-        return errorOutput(404, `no handler for route "${routePath}". route entry not found.`);
+      if (!route) return noRoute(routePath);
       return helpOutput(route);
     }
 
@@ -117,9 +116,12 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
         if (!caps.has(operation) || (sudo && !caps.has('sudo'))) return permissionDenied();
       }
     }
-    if (!route)
-      return errorOutput(404, `no handler for route "${routePath}". route entry not found.`);
+    if (!route) return noRoute(routePath);
     if (token && !unauthenticated) core.tokens.consumeUse(token);
+    if (typeof input.headers['x-vault-wrap-ttl'] === 'string') {
+      // Answering unwrapped would hand the secret to a caller that asked for a wrapping token.
+      return errorOutput(400, 'response wrapping is not implemented by vault-double');
+    }
 
     const requestId = newUuid();
     const record: AuditRecord = {
@@ -193,4 +195,14 @@ function helpOutput(route: ResolvedRoute): HttpOutput {
       see_also: null,
     }),
   };
+}
+
+/**
+ * No backend serves the path: under sys/ the system backend's own ErrUnsupportedPath, elsewhere
+ * the router's "no handler for route" (vault/router.go), both 404.
+ */
+function noRoute(routePath: string): HttpOutput {
+  if (routePath === 'sys' || routePath.startsWith('sys/'))
+    return errorOutput(404, 'unsupported path');
+  return errorOutput(404, `no handler for route "${routePath}". route entry not found.`);
 }
