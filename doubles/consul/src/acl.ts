@@ -14,7 +14,8 @@ export type Caller =
   | { kind: 'token'; accessorId: string; authorizer: Authorizer };
 
 export type AclLevel = 'read' | 'write';
-export type AclResource = 'agent' | 'node' | 'service' | 'key' | 'operator' | 'acl' | 'mesh';
+export type AclResource =
+  'agent' | 'node' | 'service' | 'key' | 'operator' | 'acl' | 'mesh' | 'session';
 
 /**
  * ACL enforcement: the management token, the anonymous token (default policy deny, no rules)

@@ -7,6 +7,7 @@ import { ConfigEntries } from './config-entries.js';
 import { createDnsServer } from './dns-server.js';
 import { createHttpServer } from './http-server.js';
 import { KvStore } from './kv-store.js';
+import { SessionStore } from './sessions.js';
 
 export interface ConsulDoubleOptions {
   /** HTTP port; 0 picks a free one. Default 8500. */
@@ -54,13 +55,16 @@ export async function startConsulDouble(
     reapIntervalMs: options.reapIntervalMs,
     reapMinimumMs: options.reapMinimumMs,
   });
+  const kv = new KvStore(changes);
+  const sessions = new SessionStore(changes, catalog, kv);
   const shutdown = new AbortController();
   const server = createHttpServer(
     {
       changes,
       catalog,
       runner,
-      kv: new KvStore(changes),
+      kv,
+      sessions,
       config: new ConfigEntries(changes),
       acl: new AclGate(options.aclToken, changes),
       version: VERSION,
@@ -101,6 +105,7 @@ export async function startConsulDouble(
     stop: () => {
       stopping ??= (async () => {
         runner.stop();
+        sessions.stop();
         shutdown.abort();
         server.closeAllConnections();
         await Promise.all([

@@ -30,11 +30,18 @@ export function createHttpServer(state: State, shutdown: AbortSignal): http.Serv
     response: http.ServerResponse,
   ): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://consul-double');
+    // Consul routes on Go's decoded URL.Path: every path parameter (service and check IDs,
+    // names, KV keys, config entry names) arrives percent-decoded (agent/http.go, net/url).
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      send(response, { status: 400, text: '400 Bad Request' }, false, state);
+      return;
+    }
     const method =
-      request.method === 'POST' && url.pathname !== '/v1/config'
-        ? 'PUT'
-        : (request.method ?? 'GET');
-    const match = matchRoute(routes, method === 'HEAD' ? 'GET' : method, url.pathname);
+      request.method === 'POST' && path !== '/v1/config' ? 'PUT' : (request.method ?? 'GET');
+    const match = matchRoute(routes, method === 'HEAD' ? 'GET' : method, path);
     if (!match) {
       send(response, { status: 404, text: '404 page not found' }, false, state);
       return;

@@ -8,11 +8,20 @@ export interface KvEntry {
   createIndex: number;
   modifyIndex: number;
   lockIndex: number;
+  /** The session holding the lock, if any. */
+  session?: string;
 }
 
 export interface KvPutOptions {
   cas?: number;
   flags?: bigint;
+}
+
+export interface KvLockOptions {
+  session: string;
+  flags?: bigint;
+  /** Clock reading for the lock-delay check. */
+  now: number;
 }
 
 export interface KvDeleteOptions {
@@ -29,6 +38,8 @@ const MAX_VALUE_BYTES = 512 * 1024;
 export class KvStore {
   private readonly entries = new Map<string, KvEntry>();
   private readonly tombstones = new Map<string, number>();
+  /** Key -> clock ms until which no session may acquire it (the invalidated session's LockDelay). */
+  private readonly lockDelays = new Map<string, number>();
   private tableIndex = 0;
 
   constructor(private readonly changes: ChangeIndex) {}
@@ -74,31 +85,88 @@ export class KvStore {
   }
 
   put(key: string, value: Buffer, options: KvPutOptions = {}): boolean {
-    if (key === '') throw badRequest('Missing key name');
-    if (value.length > MAX_VALUE_BYTES) {
-      throw new ConsulDoubleError(
-        413,
-        `Request body(${value.length} bytes) too large, max size: ${MAX_VALUE_BYTES} bytes.`,
-      );
-    }
+    checkPut(key, value);
     const existing = this.entries.get(key);
     if (options.cas !== undefined) {
       if (options.cas === 0 && existing) return false;
       if (options.cas > 0 && existing?.modifyIndex !== options.cas) return false;
     }
+    this.write(key, value, options.flags ?? 0n, existing?.lockIndex ?? 0, existing?.session);
+    return true;
+  }
+
+  /**
+   * `?acquire=<session>` (state/kvs.go kvsLockTxn): takes the lock unless another session holds
+   * it or the key is in its lock delay; the holder may update the value without a new LockIndex.
+   */
+  lock(key: string, value: Buffer, options: KvLockOptions): boolean {
+    checkPut(key, value);
+    const existing = this.entries.get(key);
+    if (existing?.session !== undefined && existing.session !== options.session) return false;
+    const delayedUntil = this.lockDelays.get(key);
+    if (existing?.session === undefined && delayedUntil !== undefined) {
+      if (delayedUntil > options.now) return false;
+      this.lockDelays.delete(key);
+    }
+    const lockIndex =
+      existing?.session === options.session ? existing.lockIndex : (existing?.lockIndex ?? 0) + 1;
+    this.write(key, value, options.flags ?? 0n, lockIndex, options.session);
+    return true;
+  }
+
+  /** `?release=<session>` (kvsUnlockTxn): only the holder releases; the value is written too. */
+  unlock(key: string, value: Buffer, options: KvLockOptions): boolean {
+    checkPut(key, value);
+    const existing = this.entries.get(key);
+    if (!existing || existing.session !== options.session) return false;
+    this.write(key, value, options.flags ?? 0n, existing.lockIndex, undefined);
+    return true;
+  }
+
+  /**
+   * A destroyed session's keys are released (Behavior release) or deleted (delete), each starting
+   * its lock delay. The caller claimed `index` and notifies.
+   */
+  invalidateSession(
+    sessionId: string,
+    behavior: 'release' | 'delete',
+    delayedUntil: number,
+    index: number,
+  ): void {
+    for (const entry of [...this.entries.values()]) {
+      if (entry.session !== sessionId) continue;
+      this.lockDelays.set(entry.key, delayedUntil);
+      if (behavior === 'delete') {
+        this.entries.delete(entry.key);
+        this.tombstones.set(entry.key, index);
+      } else {
+        this.entries.set(entry.key, { ...entry, session: undefined, modifyIndex: index });
+      }
+      this.tableIndex = index;
+    }
+  }
+
+  private write(
+    key: string,
+    value: Buffer,
+    flags: bigint,
+    lockIndex: number,
+    session: string | undefined,
+  ): void {
+    const existing = this.entries.get(key);
     const index = this.changes.next();
     this.entries.set(key, {
       key,
       value,
-      flags: options.flags ?? 0n,
+      flags,
       createIndex: existing?.createIndex ?? index,
       modifyIndex: index,
-      lockIndex: existing?.lockIndex ?? 0,
+      lockIndex,
+      ...(session === undefined ? {} : { session }),
     });
     this.tombstones.delete(key);
     this.tableIndex = index;
     this.changes.notify();
-    return true;
   }
 
   delete(key: string, options: KvDeleteOptions = {}): boolean {
@@ -108,7 +176,7 @@ export class KvStore {
       // Consul: a cas delete needs the current ModifyIndex; cas=0 never matches.
       if (!existing || existing.modifyIndex !== options.cas) return false;
     }
-    const doomed = options.recurse
+    const doomed: string[] = options.recurse
       ? this.list(key).map((entry) => entry.key)
       : this.entries.has(key)
         ? [key]
@@ -121,5 +189,15 @@ export class KvStore {
     this.tableIndex = index;
     this.changes.notify();
     return true;
+  }
+}
+
+function checkPut(key: string, value: Buffer): void {
+  if (key === '') throw badRequest('Missing key name');
+  if (value.length > MAX_VALUE_BYTES) {
+    throw new ConsulDoubleError(
+      413,
+      `Request body(${value.length} bytes) too large, max size: ${MAX_VALUE_BYTES} bytes.`,
+    );
   }
 }

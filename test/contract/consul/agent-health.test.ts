@@ -1,25 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type ConsulTarget,
   checkStatus,
   eventually,
   healthOf,
   registerService,
   startHealthEndpoint,
-  startTarget,
   unique,
+  useTarget,
 } from './harness.js';
 
-let target: ConsulTarget;
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  await target.cleanup();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const target = useTarget();
 
 const ids = (entries: { Service: { ID: string } }[]) => entries.map((e) => e.Service.ID).sort();
 

@@ -1,16 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsulTarget, startTarget, unique } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { unique, useTarget } from './harness.js';
 
-let target: ConsulTarget;
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  await target.cleanup();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const target = useTarget();
 
 async function putEntry(entry: Record<string, unknown>, query = ''): Promise<Response> {
   target.onCleanup(() =>

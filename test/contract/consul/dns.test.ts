@@ -1,17 +1,8 @@
 import { promises as dns } from 'node:dns';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsulTarget, eventually, registerService, startTarget, unique } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, registerService, unique, useTarget } from './harness.js';
 
-let target: ConsulTarget;
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  await target.cleanup();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const target = useTarget();
 
 function resolver(): dns.Resolver {
   const r = new dns.Resolver({ timeout: 2000, tries: 2 });

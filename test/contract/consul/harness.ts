@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningConsulDouble, startConsulDouble } from '@flowstack/consul-double';
 import Consul from 'consul';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /**
  * Where the Consul contract suite runs: the in-repo double by default, or the server named by
@@ -99,6 +100,29 @@ export async function startTarget(options: TargetOptions = {}): Promise<ConsulTa
     },
   };
   return target;
+}
+
+/**
+ * One target per test file: started before the file's tests, cleaned up after each test, stopped
+ * at the end. The returned object forwards to the running target.
+ */
+export function useTarget(options: TargetOptions = {}): ConsulTarget {
+  let current: ConsulTarget | undefined;
+  beforeAll(async () => {
+    current = await startTarget(options);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+  afterAll(async () => {
+    await current?.stop();
+  });
+  return new Proxy({} as ConsulTarget, {
+    get: (_shell, key) => {
+      if (!current) throw new Error('the Consul target is used before beforeAll started it');
+      return Reflect.get(current, key) as unknown;
+    },
+  });
 }
 
 /** What the tests register, in the npm client's option names. */

@@ -1,17 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsulTarget, startTarget, unique } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { unique, useTarget } from './harness.js';
 
-let target: ConsulTarget;
-beforeAll(async () => {
-  target = await startTarget();
-});
-afterEach(async () => {
-  await target.cleanup();
-});
-afterAll(async () => {
-  await target?.stop();
-});
+const target = useTarget();
 
 interface KvItem {
   Key: string;

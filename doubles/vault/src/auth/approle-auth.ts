@@ -5,6 +5,7 @@ import { bool, duration, has, int, str } from '../http/body.js';
 import type { AuthMethod, AuthMethodContext } from './auth-method.js';
 import { issueLoginToken } from './login-tokens.js';
 import { parseTokenParams, tokenParamsData, type TokenParams } from './token-params.js';
+import { nameRecord } from '../core/own.js';
 
 interface SecretId {
   accessor: string;
@@ -33,7 +34,19 @@ interface AppRoleState {
 const INVALID = 'invalid role or secret ID';
 
 export function createAppRoleAuth(ctx: AuthMethodContext): AuthMethod {
-  const state: AppRoleState = (ctx.saved as AppRoleState | undefined) ?? { roles: {} };
+  const saved = ctx.saved as AppRoleState | undefined;
+  // Role names and secret ids come from requests: records without a prototype, so a secret_id of
+  // "constructor" is unknown rather than Object.prototype's (which would log in).
+  const state: AppRoleState = {
+    roles: nameRecord(
+      Object.fromEntries(
+        Object.entries(saved?.roles ?? {}).map(([name, r]) => [
+          name,
+          { ...r, secretIds: nameRecord(r.secretIds) },
+        ]),
+      ),
+    ),
+  };
 
   const role = (name: string): AppRole => {
     const found = state.roles[name];
@@ -49,7 +62,7 @@ export function createAppRoleAuth(ctx: AuthMethodContext): AuthMethod {
       secretIdTtl: duration(body, 'secret_id_ttl', current?.secretIdTtl ?? 0),
       secretIdNumUses: int(body, 'secret_id_num_uses', current?.secretIdNumUses ?? 0),
       token: parseTokenParams(body, current?.token),
-      secretIds: current?.secretIds ?? {},
+      secretIds: current?.secretIds ?? nameRecord<SecretId>(),
     };
     return { status: 204 };
   };

@@ -1,6 +1,7 @@
 import type { Backend } from '../core/backend.js';
 import { newUuid, randomBase62 } from '../core/ids.js';
 import { normalizeMountPath } from '../core/mount-path.js';
+import { ownEntry } from '../core/own.js';
 import { VaultError, type Clock } from '../core/types.js';
 import { createAppRoleAuth } from './approle-auth.js';
 import type { AuthMethod, AuthMethodFactory } from './auth-method.js';
@@ -69,7 +70,7 @@ export function createAuthTable(deps: AuthTableDeps, saved: SavedAuthMount[] = [
     uuid: string,
     state: unknown,
   ): AuthMount => {
-    const factory = AUTH_METHODS[type];
+    const factory = ownEntry(AUTH_METHODS, type);
     if (!factory) throw new VaultError(400, `plugin not found in the catalog: ${type}`);
     const method = factory({
       mountPath: `auth/${path}`,

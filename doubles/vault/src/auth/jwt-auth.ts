@@ -9,6 +9,7 @@ import { checkBoundClaims, claimAt, mapClaims, type Claims } from './jwt-claims.
 import { issueLoginToken } from './login-tokens.js';
 import { fetchTrusting, parseCaPem } from './jwks-fetch.js';
 import { parseTokenParams, tokenParamsData, type TokenParams } from './token-params.js';
+import { nameRecord } from '../core/own.js';
 
 interface JwtConfig {
   jwksUrl: string;
@@ -42,7 +43,9 @@ type VerifyKey = KeyObject | ReturnType<typeof createRemoteJWKSet>;
 
 /** The JWT auth method (role_type "jwt" logins; OIDC flows are not implemented). */
 export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
-  const state: JwtState = (ctx.saved as JwtState | undefined) ?? { config: undefined, roles: {} };
+  const saved = ctx.saved as JwtState | undefined;
+  // Role names come from requests: a record without a prototype (see nameRecord).
+  const state: JwtState = { config: saved?.config, roles: nameRecord(saved?.roles) };
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   const writeConfig = (body: Record<string, unknown>): BackendResponse => {

@@ -28,7 +28,9 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
 
   const target = (req: BackendRequest, field = 'token'): StoredToken => {
     const id = str(req.body, field);
-    if (id === '') throw new VaultError(400, `missing ${field}`);
+    // token_store.go names a missing token "token ID" (handleRenew, handleRevokeTree...).
+    if (id === '')
+      throw new VaultError(400, field === 'token' ? 'missing token ID' : `missing ${field}`);
     const found = field === 'accessor' ? tokens.lookupByAccessor(id) : tokens.lookup(id);
     if (!found)
       throw new VaultError(
@@ -144,12 +146,15 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
       }
       if (path === 'revoke' && write) {
         const id = str(req.body, 'token');
+        if (id === '') throw new VaultError(400, 'missing token ID');
         const token = tokens.lookup(id);
         if (token) tokens.revoke(token);
         return { status: 204 };
       }
       if (path === 'revoke-orphan' && write) {
-        const token = tokens.lookup(str(req.body, 'token'));
+        const id = str(req.body, 'token');
+        if (id === '') throw new VaultError(400, 'missing token ID');
+        const token = tokens.lookup(id);
         if (token) tokens.revoke(token, true);
         return { status: 204 };
       }

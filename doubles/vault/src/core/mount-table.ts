@@ -1,6 +1,7 @@
 import { ENGINE_REGISTRY } from './engine-registry.js';
 import { newUuid, randomBase62 } from './ids.js';
 import { normalizeMountPath } from './mount-path.js';
+import { ownEntry } from './own.js';
 import {
   isPersistentEngine,
   VaultError,
@@ -41,6 +42,8 @@ export interface MountTable {
     config: Record<string, unknown>,
   ): Mount;
   unmount(path: string): Promise<void>;
+  /** Moves a mount and its state to another path (sys/remount). */
+  remount(from: string, to: string): void;
   resolve(fullPath: string): { mount: Mount; rest: string } | undefined;
   list(): Mount[];
   snapshot(): SavedMount[];
@@ -48,6 +51,15 @@ export interface MountTable {
 }
 
 const RESERVED = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
+
+/** vault/mount.go mountAliases: old type names served by a newer plugin, listed as given. */
+const MOUNT_ALIASES: Readonly<Record<string, string>> = { generic: 'kv' };
+
+/**
+ * Engines whose leases carry their mount path: moving them would need Vault's lease revocation
+ * on remount, which the double does not do, so it refuses instead of moving half the state.
+ */
+const NOT_REMOUNTABLE = new Set(['database', 'rabbitmq']);
 
 export function createMountTable(
   clock: Clock,
@@ -66,7 +78,7 @@ export function createMountTable(
     uuid: string,
     state: unknown,
   ): Mount => {
-    const factory = ENGINE_REGISTRY[type];
+    const factory = ownEntry(ENGINE_REGISTRY, ownEntry(MOUNT_ALIASES, type) ?? type);
     if (!factory) throw new VaultError(400, `plugin not found in the catalog: ${type}`);
     const engine = factory({
       mountPath: path,
@@ -95,9 +107,18 @@ export function createMountTable(
           throw new VaultError(400, `path is already in use at ${existing}`);
         }
       }
-      // kv-v2 is the same plugin as kv with version 2.
-      const effectiveOptions = type === 'kv-v2' ? { ...options, version: '2' } : options;
-      const effectiveType = type === 'kv-v2' ? 'kv' : type;
+      // logical_system.go handleMount: kv-v1/kv-v2 are kv with a version; no other type takes one.
+      let effectiveType = type;
+      let effectiveOptions = options;
+      if (type === 'kv-v1' || type === 'kv-v2') {
+        effectiveType = 'kv';
+        effectiveOptions = { ...options, version: type === 'kv-v2' ? '2' : '1' };
+      } else if (type !== 'kv' && (options['version'] ?? '') !== '') {
+        throw new VaultError(
+          400,
+          `secrets engine ${JSON.stringify(type)} does not allow setting a version`,
+        );
+      }
       const accessor = `${effectiveType}_${randomBase62(8).toLowerCase()}`;
       return add(
         path,
@@ -116,6 +137,28 @@ export function createMountTable(
       if (!mount) return;
       mounts.delete(path);
       await mount.engine.close();
+    },
+    remount(rawFrom, rawTo) {
+      const from = normalizeMountPath(rawFrom);
+      const to = normalizeMountPath(rawTo);
+      const mount = mounts.get(from);
+      if (!mount) throw new VaultError(400, `no matching mount at "${from}"`);
+      if (NOT_REMOUNTABLE.has(mount.type)) {
+        throw new VaultError(
+          400,
+          `remounting a ${mount.type} secrets engine is not implemented by vault-double`,
+        );
+      }
+      for (const reserved of RESERVED) {
+        if (to.startsWith(reserved)) throw new VaultError(400, `cannot remount to "${to}"`);
+      }
+      for (const existing of mounts.keys()) {
+        if (existing !== from && (existing.startsWith(to) || to.startsWith(existing))) {
+          throw new VaultError(400, `path already in use at "${existing}"`);
+        }
+      }
+      mounts.delete(from);
+      mounts.set(to, { ...mount, path: to });
     },
     resolve(fullPath) {
       let best: Mount | undefined;

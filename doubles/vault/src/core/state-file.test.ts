@@ -43,7 +43,8 @@ describe('--state-file', () => {
     } finally {
       await second.stop();
     }
-  });
+    // Two PKI root keys are generated (RSA): seconds on a loaded two-core machine.
+  }, 60_000);
 
   it('when started without a state file, then it is up in well under a second', async () => {
     const started = Date.now();

@@ -6,10 +6,15 @@ export interface HttpOutput {
   body: string;
 }
 
-const PERMISSION_DENIED = '1 error occurred:\n\t* permission denied\n\n';
+/**
+ * Vault's sentinel errors (sdk/logical errors.go) reach the client through the request handler's
+ * multierror, so their text is wrapped ("1 error occurred:\n\t* unsupported path\n\n", as in
+ * hashicorp/vault#20614); errors a backend answers with logical.ErrorResponse stay bare.
+ */
+const SENTINELS = new Set(['permission denied', 'unsupported path', 'unsupported operation']);
 
 export function errorOutput(status: number, message: string): HttpOutput {
-  const text = status === 403 && message === 'permission denied' ? PERMISSION_DENIED : message;
+  const text = SENTINELS.has(message) ? `1 error occurred:\n\t* ${message}\n\n` : message;
   return {
     status,
     contentType: 'application/json',
@@ -29,7 +34,8 @@ export function renderResponse(
   isList: boolean,
 ): HttpOutput {
   if (res.raw) return { status: res.status, contentType: res.raw.contentType, body: res.raw.body };
-  if (res.status >= 400 && res.data === undefined) return errorOutput(res.status, '');
+  const warned = res.warnings !== undefined && res.warnings.length > 0;
+  if (res.status >= 400 && res.data === undefined && !warned) return errorOutput(res.status, '');
   if (isList && res.status === 200) {
     const keys = (res.data as { keys?: unknown } | undefined)?.keys;
     if (!Array.isArray(keys) || keys.length === 0) return errorOutput(404, '');
@@ -48,7 +54,8 @@ export function renderResponse(
     wrap_info: null,
     warnings,
     auth: res.auth ?? null,
-    mount_type: mountType,
+    // logical.RespondWithStatusCode bodies (an error status with warnings) carry no mount type.
+    mount_type: res.status >= 400 && res.data === undefined ? '' : mountType,
   };
   return { status: res.status, contentType: 'application/json', body: JSON.stringify(envelope) };
 }

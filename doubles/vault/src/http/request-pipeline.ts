@@ -5,7 +5,7 @@ import { newUuid } from '../core/ids.js';
 import { VaultError, type Operation } from '../core/types.js';
 import type { VaultCore } from '../core/vault-core.js';
 import { errorOutput, permissionDenied, renderResponse, type HttpOutput } from './envelope.js';
-import { createRouter, needsRootPathSudo } from './router.js';
+import { createRouter, isRawHandlerPath, needsRootPathSudo, type ResolvedRoute } from './router.js';
 
 export interface HttpInput {
   method: string;
@@ -53,7 +53,23 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     else if (method === 'POST' || method === 'PUT') operation = 'update';
     else if (method === 'DELETE') operation = 'delete';
     else if (method === 'PATCH') operation = 'patch';
-    else return errorOutput(405, 'unsupported operation');
+    // http/logical.go: an HTTP method Vault has no operation for is 405 with no error text.
+    else return errorOutput(405, '');
+    if (operation === 'patch') {
+      // http/logical.go buildLogicalRequestNoAuth, before any token check.
+      const header = input.headers['content-type'];
+      const mediaType = (typeof header === 'string' ? header : '')
+        .split(';')[0]
+        ?.trim()
+        .toLowerCase();
+      if (!mediaType) return errorOutput(400, 'mime: no media type');
+      if (mediaType !== 'application/merge-patch+json') {
+        return errorOutput(
+          415,
+          `PATCH requires Content-Type of application/merge-patch+json, provided ${mediaType}`,
+        );
+      }
+    }
     const isList = operation === 'list';
     const routePath = fullPath.replace(/\/+$/, '');
 
@@ -78,6 +94,14 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     if (!unauthenticated && !token) return permissionDenied();
     if (unauthenticated && !token) token = undefined;
 
+    // http/help.go: a non-empty `help` parameter turns any logical request into a help request,
+    // which every policy allows (vault/acl.go) and which changes nothing.
+    const help = url.searchParams.get('help');
+    if (help !== null && help !== '' && !isRawHandlerPath(routePath)) {
+      if (!route) return noRoute(routePath);
+      return helpOutput(route);
+    }
+
     if (route && (method === 'POST' || method === 'PUT')) {
       operation = (await route.backend.exists(route.path)) ? 'update' : 'create';
     }
@@ -92,9 +116,12 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
         if (!caps.has(operation) || (sudo && !caps.has('sudo'))) return permissionDenied();
       }
     }
-    if (!route)
-      return errorOutput(404, `no handler for route "${routePath}". route entry not found.`);
+    if (!route) return noRoute(routePath);
     if (token && !unauthenticated) core.tokens.consumeUse(token);
+    if (typeof input.headers['x-vault-wrap-ttl'] === 'string') {
+      // Answering unwrapped would hand the secret to a caller that asked for a wrapping token.
+      return errorOutput(400, 'response wrapping is not implemented by vault-double');
+    }
 
     const requestId = newUuid();
     const record: AuditRecord = {
@@ -155,4 +182,27 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
   };
 
   return { handle };
+}
+
+/** The help operation's answer: Vault's `respondOk(w, resp.Data)`, so no envelope. */
+function helpOutput(route: ResolvedRoute): HttpOutput {
+  const where = route.mount?.point ?? 'sys/';
+  return {
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify({
+      help: `## DESCRIPTION\n\nThe ${route.mountType} backend mounted at ${where}, served by vault-double. Its paths and fields are listed in the vault-double README.`,
+      see_also: null,
+    }),
+  };
+}
+
+/**
+ * No backend serves the path: under sys/ the system backend's own ErrUnsupportedPath, elsewhere
+ * the router's "no handler for route" (vault/router.go), both 404.
+ */
+function noRoute(routePath: string): HttpOutput {
+  if (routePath === 'sys' || routePath.startsWith('sys/'))
+    return errorOutput(404, 'unsupported path');
+  return errorOutput(404, `no handler for route "${routePath}". route entry not found.`);
 }

@@ -8,6 +8,8 @@ import { createCapabilitiesRoutes } from '../sys/capabilities-routes.js';
 import { createHealthRoutes } from '../sys/health-routes.js';
 import { createMountsRoutes } from '../sys/mounts-routes.js';
 import { createPolicyRoutes } from '../sys/policy-routes.js';
+import { createRemountRoutes } from '../sys/remount-routes.js';
+import { createServerStatusRoutes } from '../sys/server-status-routes.js';
 
 export interface ResolvedRoute {
   backend: Backend;
@@ -16,6 +18,16 @@ export interface ResolvedRoute {
   /** `mount_type` for the envelope and the audit log. */
   mountType: string;
   mount: { point: string; type: string; accessor: string } | undefined;
+}
+
+/**
+ * sys endpoints Vault serves with their own HTTP handlers (http/handler.go), outside the logical
+ * router: no `?help`, no envelope.
+ */
+const RAW_HANDLER_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/leader']);
+
+export function isRawHandlerPath(fullPath: string): boolean {
+  return RAW_HANDLER_PATHS.has(fullPath);
 }
 
 /** Paths that need `sudo` whoever serves them (Vault's root-protected paths). */
@@ -93,6 +105,9 @@ export function createRouter(core: VaultCore): (fullPath: string) => ResolvedRou
     ['sys/audit-hash', createAuditHashRoutes(core)],
     ['sys/capabilities-self', createCapabilitiesRoutes(core, true)],
     ['sys/capabilities', createCapabilitiesRoutes(core, false)],
+    ['sys/remount', createRemountRoutes(core)],
+    ['sys/init', createServerStatusRoutes()],
+    ['sys/leader', createServerStatusRoutes()],
   ];
   sys.sort((a, b) => b[0].length - a[0].length);
   const sysMount = { point: 'sys/', type: 'system', accessor: 'system' };

@@ -85,6 +85,16 @@ describe('HTTP core', () => {
     );
   });
 
+  it('when a response wrapping TTL is asked for, then 400 instead of an unwrapped secret', async () => {
+    const res = await fetch(`${v.url}/v1/secret/data/wrapped`, {
+      headers: { 'X-Vault-Token': v.double.rootToken, 'X-Vault-Wrap-TTL': '60s' },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: string[] }).errors).toEqual([
+      'response wrapping is not implemented by vault-double',
+    ]);
+  });
+
   it('when a path has no handler, then root gets 404 and others 403', async () => {
     const root = await v.call('GET', 'nowhere/at/all');
     expect(root.status).toBe(404);

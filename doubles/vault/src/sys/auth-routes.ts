@@ -36,9 +36,12 @@ export function createAuthRoutes(core: VaultCore): Backend {
         return Promise.resolve({ status: 200, data, topLevel: data });
       }
       if (path === '') throw new VaultError(405, 'unsupported operation');
+      // Tuning is not implemented: not a mount named `<path>/tune`.
+      if (/\/tune$/.test(path.replace(/\/+$/, ''))) throw new VaultError(404, 'unsupported path');
       if (req.operation === 'create' || req.operation === 'update') {
         const type = str(req.body, 'type');
-        if (type === '') throw new VaultError(400, 'missing type');
+        // logical_system.go handleMount / handleEnableAuth name the field this way.
+        if (type === '') throw new VaultError(400, 'backend type must be specified as a string');
         core.auth.enable(path, type, str(req.body, 'description'));
         return Promise.resolve({ status: 204 });
       }

@@ -1,4 +1,5 @@
 import { resolveLeaseTtls } from '../../core/leases.js';
+import { ownEntry } from '../../core/own.js';
 import { parseDuration } from '../../core/ttl.js';
 import type {
   EngineContext,
@@ -120,7 +121,7 @@ export function createDatabaseEngine(ctx: EngineContext): SecretEngine {
     const pluginName =
       typeof body.plugin_name === 'string' ? body.plugin_name : (previous?.pluginName ?? '');
     if (pluginName === '') throw new VaultError(400, 'empty plugin name');
-    const factory = PLUGINS[pluginName];
+    const factory = ownEntry(PLUGINS, pluginName);
     if (!factory) {
       throw new VaultError(400, `error creating database object: unknown plugin "${pluginName}"`);
     }

@@ -29,8 +29,14 @@ interface Secret {
   versions: Record<string, Version>;
 }
 
-interface KvV2State {
-  config: { maxVersions: number; casRequired: boolean; deleteVersionAfter: number };
+interface KvV2Config {
+  maxVersions: number;
+  casRequired: boolean;
+  deleteVersionAfter: number;
+}
+
+interface KvV2Snapshot {
+  config: KvV2Config;
   secrets: Record<string, Secret>;
 }
 
@@ -39,10 +45,12 @@ const CAS_MISMATCH = 'check-and-set parameter did not match the current version'
 
 /** KV version 2: versioned secrets with check-and-set, soft delete, undelete and destroy. */
 export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
-  const state: KvV2State = (ctx.saved as KvV2State | undefined) ?? {
-    config: { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 },
-    secrets: {},
+  const saved = ctx.saved as KvV2Snapshot | undefined;
+  const state: { config: KvV2Config } = {
+    config: saved?.config ?? { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 },
   };
+  // A Map, so secret paths named `__proto__` or `constructor` are keys like any other.
+  const secrets = new Map<string, Secret>(Object.entries(saved?.secrets ?? {}));
   const now = (): number => ctx.clock.now();
   const iso = (ms: number): string => (ms > 0 ? new Date(ms).toISOString() : '');
   const isDeleted = (v: Version): boolean => v.deletionMs > 0 && v.deletionMs <= now();
@@ -56,7 +64,7 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
   });
 
   const readData = (path: string, query: URLSearchParams): EngineResponse => {
-    const secret = state.secrets[path];
+    const secret = secrets.get(path);
     if (!secret || secret.currentVersion === 0) throw new VaultError(404, '');
     const asked = Number.parseInt(query.get('version') ?? '0', 10) || 0;
     const n = asked > 0 ? asked : secret.currentVersion;
@@ -78,7 +86,7 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
   };
 
   const ensureSecret = (path: string): Secret => {
-    let secret = state.secrets[path];
+    let secret = secrets.get(path);
     if (!secret) {
       secret = {
         currentVersion: 0,
@@ -91,7 +99,7 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
         updatedMs: now(),
         versions: {},
       };
-      state.secrets[path] = secret;
+      secrets.set(path, secret);
     }
     return secret;
   };
@@ -122,12 +130,12 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
   const writeData = (path: string, body: Body): EngineResponse => {
     if (!has(body, 'data')) throw new VaultError(400, 'no data provided');
     const data = obj(body, 'data');
-    checkCas(state.secrets[path], obj(body, 'options'));
+    checkCas(secrets.get(path), obj(body, 'options'));
     return addVersion(path, data);
   };
 
   const patchData = (path: string, body: Body): EngineResponse => {
-    const secret = state.secrets[path];
+    const secret = secrets.get(path);
     const latest = secret?.versions[String(secret.currentVersion)];
     if (!secret || !latest || latest.destroyed || isDeleted(latest)) throw new VaultError(404, '');
     checkCas(secret, obj(body, 'options'));
@@ -151,7 +159,7 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
 
   const eachVersion = (path: string, body: Body, fn: (v: Version) => void): EngineResponse => {
     const versions = versionsOf(body);
-    const secret = state.secrets[path];
+    const secret = secrets.get(path);
     if (secret) {
       for (const n of versions) {
         const v = secret.versions[String(n)];
@@ -162,7 +170,7 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
   };
 
   const readMetadata = (path: string): EngineResponse => {
-    const secret = state.secrets[path];
+    const secret = secrets.get(path);
     if (!secret) throw new VaultError(404, '');
     const versions: Record<string, unknown> = {};
     for (const [n, v] of Object.entries(secret.versions)) {
@@ -230,12 +238,11 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
     const { operation: op, body } = req;
     const write = op === 'create' || op === 'update';
     if (req.path === 'config') return config(req);
-    const m = /^(data|metadata|delete|undelete|destroy|subkeys)(?:\/(.*))?$/.exec(req.path);
-    if (!m?.[1]) throw new VaultError(404, `unsupported path`);
-    const kind = m[1];
-    const path = m[2] ?? '';
-    if (path === '' && !(kind === 'metadata' && op === 'list'))
-      throw new VaultError(404, 'unsupported path');
+    const m = /^(data|metadata|delete|undelete|destroy|subkeys)\/(.+)$/.exec(req.path);
+    const listsRoot = req.path === 'metadata' && op === 'list';
+    if (!listsRoot && (!m?.[1] || m[2] === undefined)) return invalidPath(req);
+    const kind = m?.[1] ?? 'metadata';
+    const path = m?.[2] ?? '';
     switch (`${kind} ${op}`) {
       case 'data read':
         return readData(path, req.query);
@@ -245,7 +252,7 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
       case 'data patch':
         return patchData(path, body);
       case 'data delete': {
-        const secret = state.secrets[path];
+        const secret = secrets.get(path);
         const latest = secret?.versions[String(secret.currentVersion)];
         if (latest && !isDeleted(latest)) latest.deletionMs = now();
         return { status: 204 };
@@ -256,10 +263,10 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
       case 'metadata update':
         return writeMetadata(path, body);
       case 'metadata delete':
-        delete state.secrets[path];
+        secrets.delete(path);
         return { status: 204 };
       case 'metadata list':
-        return { status: 200, data: { keys: listChildren(Object.keys(state.secrets), path) } };
+        return { status: 200, data: { keys: listChildren(secrets.keys(), path) } };
       case 'subkeys read': {
         const res = readData(path, req.query);
         const d = res.data as { data: Record<string, unknown> | null; metadata: unknown };
@@ -290,12 +297,43 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
     type: 'kv',
     exists(path) {
       const m = /^(?:data|metadata)\/(.+)$/.exec(path);
-      return Promise.resolve(m?.[1] === undefined || m[1] in state.secrets);
+      return Promise.resolve(m?.[1] === undefined || secrets.has(m[1]));
     },
     handle: (req) => Promise.resolve(route(req)),
     close: () => Promise.resolve(),
-    snapshot: () => state,
+    snapshot: (): KvV2Snapshot => ({ config: state.config, secrets: Object.fromEntries(secrets) }),
   };
+}
+
+const ROOT_PATHS = new Set(['metadata', 'data', 'delete', 'undelete', 'destroy']);
+const CLI_VERB: Record<EngineRequest['operation'], string> = {
+  create: 'put',
+  update: 'put',
+  patch: 'patch',
+  read: 'get',
+  list: 'list',
+  delete: 'delete',
+};
+
+/**
+ * vault-plugin-secrets-kv backend.go pathInvalid: a path outside the v2 layout (a v1-style
+ * `secret/hello`, or the bare root of `data/`...) is 404 with a warning and no `errors`.
+ */
+function invalidPath(req: EngineRequest): EngineResponse {
+  const warning = ROOT_PATHS.has(req.path)
+    ? 'Non-listing operations on the root of a K/V v2 mount are not supported.'
+    : `Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv ${CLI_VERB[req.operation]}' for this operation.`;
+  return { status: 404, warnings: [warning] };
+}
+
+/** Sets an own property even for a key named `__proto__`. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** RFC 7396 JSON merge patch, as `PATCH data/:path` applies it. */
@@ -305,16 +343,17 @@ function mergePatch(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
+    const current = Object.hasOwn(out, k) ? out[k] : undefined;
+    if (v === null) Reflect.deleteProperty(out, k);
     else if (
       typeof v === 'object' &&
       !Array.isArray(v) &&
-      typeof out[k] === 'object' &&
-      out[k] !== null &&
-      !Array.isArray(out[k])
+      typeof current === 'object' &&
+      current !== null &&
+      !Array.isArray(current)
     ) {
-      out[k] = mergePatch(out[k] as Record<string, unknown>, v as Record<string, unknown>);
-    } else out[k] = v;
+      setOwn(out, k, mergePatch(current as Record<string, unknown>, v as Record<string, unknown>));
+    } else setOwn(out, k, v);
   }
   return out;
 }
@@ -322,10 +361,13 @@ function mergePatch(
 function subkeys(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data)) {
-    out[k] =
+    setOwn(
+      out,
+      k,
       typeof v === 'object' && v !== null && !Array.isArray(v)
         ? subkeys(v as Record<string, unknown>)
-        : null;
+        : null,
+    );
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { checkNames, type NamePolicy } from './name-policy.js';
 import { keySpec, type KeySpec } from './key-spec.js';
 import { colonHex } from './serial.js';
 import { readPkiUrls, writePkiUrls, type PkiUrls } from './pki-urls.js';
+import { nameRecord } from '../../core/own.js';
 
 /** X.509 code is loaded on first use: @peculiar/x509 and its reflect-metadata slow startup. */
 const loadX509 = () => import('./x509-keys.js');
@@ -50,10 +51,13 @@ const MOUNT_MAX_TTL = 768 * 3600;
 
 /** PKI: one internal root CA per mount, roles, and leaf issuance with real X.509. */
 export function createPkiEngine(ctx: EngineContext): PersistentEngine {
-  const state: PkiState = (ctx.saved as PkiState | undefined) ?? {
-    ca: undefined,
-    roles: {},
-    certs: {},
+  const saved = ctx.saved as PkiState | undefined;
+  // Role names and serials come from requests: records without a prototype (see nameRecord).
+  const state: PkiState = {
+    ...saved,
+    ca: saved?.ca,
+    roles: nameRecord(saved?.roles),
+    certs: nameRecord(saved?.certs),
   };
   const now = (): number => ctx.clock.now();
 

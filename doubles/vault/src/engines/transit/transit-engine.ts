@@ -24,15 +24,38 @@ interface TransitKey {
   autoRotatePeriod: number;
 }
 
-interface TransitState {
+interface TransitSnapshot {
   keys: Record<string, TransitKey>;
 }
+
+/** framework.GenericNameRegex, the pattern of every transit path's `name` (path_keys.go). */
+const KEY_NAME = String.raw`\w(?:[\w.@-]*\w)?`;
+const VAULT_KEY_TYPES = new Set([
+  'aes128-gcm96',
+  'aes256-gcm96',
+  'chacha20-poly1305',
+  'ed25519',
+  'ecdsa-p256',
+  'ecdsa-p384',
+  'ecdsa-p521',
+  'rsa-2048',
+  'rsa-3072',
+  'rsa-4096',
+  'hmac',
+  'managed_key',
+  'aes128-cmac',
+  'aes192-cmac',
+  'aes256-cmac',
+]);
 
 const KEY_BYTES: Record<TransitKey['type'], number> = { 'aes256-gcm96': 32, 'aes128-gcm96': 16 };
 
 /** Transit: named AES-GCM keys with versions, encrypt/decrypt/rewrap and data keys. */
 export function createTransitEngine(ctx: EngineContext): PersistentEngine {
-  const state: TransitState = (ctx.saved as TransitState | undefined) ?? { keys: {} };
+  // A Map, so key names like `__proto__` or `constructor` are keys like any other.
+  const keys = new Map<string, TransitKey>(
+    Object.entries((ctx.saved as TransitSnapshot | undefined)?.keys ?? {}),
+  );
   const nowSeconds = (): number => Math.floor(ctx.clock.now() / 1000);
 
   const addVersion = (key: TransitKey): void => {
@@ -46,6 +69,7 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
 
   const createKey = (name: string, body: Body): TransitKey => {
     const type = str(body, 'type', 'aes256-gcm96');
+    if (!VAULT_KEY_TYPES.has(type)) throw new VaultError(400, `unknown key type ${type}`);
     if (type !== 'aes256-gcm96' && type !== 'aes128-gcm96') {
       throw new VaultError(
         400,
@@ -68,7 +92,7 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
       autoRotatePeriod: duration(body, 'auto_rotate_period'),
     };
     addVersion(key);
-    state.keys[name] = key;
+    keys.set(name, key);
     return key;
   };
 
@@ -94,7 +118,7 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
   });
 
   const mustGet = (name: string): TransitKey => {
-    const key = state.keys[name];
+    const key = keys.get(name);
     if (!key) throw new VaultError(400, 'encryption key not found');
     return key;
   };
@@ -148,8 +172,7 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
 
   const encryptOne = (key: TransitKey, item: Body, keyVersion: number): Record<string, unknown> => {
     const plaintextB64 = str(item, 'plaintext');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(plaintextB64))
-      throw new VaultError(400, 'failed to base64-decode plaintext');
+    checkBase64(plaintextB64);
     const version = encryptionVersion(key, int(item, 'key_version', keyVersion));
     const sealed = seal(keyBytes(key, version), Buffer.from(plaintextB64, 'base64'));
     return { ciphertext: formatCiphertext(version, sealed), key_version: version };
@@ -177,6 +200,7 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
     const batch = body['batch_input'];
     if (batch === undefined || batch === null) return { status: 200, data: fn(body) };
     if (!Array.isArray(batch)) throw new VaultError(400, 'batch_input must be a list');
+    if (batch.length === 0) throw new VaultError(400, 'missing batch input to process');
     let failures = 0;
     const results = batch.map((raw: unknown) => {
       try {
@@ -199,45 +223,49 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
     const { operation: op, body } = req;
     const write = op === 'create' || op === 'update';
     if (req.path === 'keys' && op === 'list') {
-      return { status: 200, data: { keys: Object.keys(state.keys).sort() } };
+      return { status: 200, data: { keys: [...keys.keys()].sort() } };
     }
-    const m =
-      /^(keys|encrypt|decrypt|rewrap|datakey\/(?:plaintext|wrapped))\/([^/]+)(?:\/(config|rotate))?$/.exec(
-        req.path,
-      );
+    const m = new RegExp(
+      `^(keys|encrypt|decrypt|rewrap|datakey/(?:plaintext|wrapped))/(${KEY_NAME})(?:/(config|rotate))?$`,
+    ).exec(req.path);
     if (!m?.[1] || !m[2]) throw new VaultError(404, 'unsupported path');
     const [, kind, name, sub] = m;
     if (kind === 'keys' && sub === undefined) {
-      if (write) return { status: 200, data: keyInfo(state.keys[name] ?? createKey(name, body)) };
+      if (write) return { status: 200, data: keyInfo(keys.get(name) ?? createKey(name, body)) };
       if (op === 'read') {
-        const key = state.keys[name];
+        const key = keys.get(name);
         if (!key) throw new VaultError(404, '');
         return { status: 200, data: keyInfo(key) };
       }
       if (op === 'delete') {
-        const key = state.keys[name];
+        const key = keys.get(name);
         if (key && !key.deletionAllowed)
           throw new VaultError(400, 'deletion is not allowed for this key');
-        delete state.keys[name];
+        keys.delete(name);
         return { status: 204 };
       }
     }
     if (kind === 'keys' && sub === 'config' && write) {
-      const key = state.keys[name];
+      const key = keys.get(name);
       if (!key) throw new VaultError(400, 'no existing key named ' + name + ' could be found');
       configure(key, body);
       return { status: 200, data: keyInfo(key) };
     }
     if (kind === 'keys' && sub === 'rotate' && write) {
-      const key = state.keys[name];
+      const key = keys.get(name);
       if (!key) throw new VaultError(400, 'key not found');
       addVersion(key);
       return { status: 200, data: keyInfo(key) };
     }
     if (kind === 'encrypt' && write) {
+      // path_encrypt.go: without batch_input a missing `plaintext` is refused before the key is
+      // looked up or upserted (an empty string is a valid plaintext).
+      if (!has(body, 'batch_input') && !has(body, 'plaintext')) {
+        throw new VaultError(400, 'missing plaintext to encrypt');
+      }
       // The core authorized `create` when the key is missing: upsert it as Vault does.
       const key =
-        state.keys[name] ??
+        keys.get(name) ??
         (op === 'create'
           ? createKey(name, { type: str(body, 'type', 'aes256-gcm96') })
           : mustGet(name));
@@ -282,10 +310,25 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
     type: 'transit',
     exists(path) {
       const m = /^(?:keys|encrypt)\/([^/]+)$/.exec(path);
-      return Promise.resolve(m?.[1] === undefined || m[1] in state.keys);
+      return Promise.resolve(m?.[1] === undefined || keys.has(m[1]));
     },
     handle: (req) => Promise.resolve(route(req)),
     close: () => Promise.resolve(),
-    snapshot: () => state,
+    snapshot: (): TransitSnapshot => ({ keys: Object.fromEntries(keys) }),
   };
+}
+
+/**
+ * Go's base64.StdEncoding.DecodeString as transit runs it on `plaintext`: the error names the
+ * offset of the first byte it cannot use ("illegal base64 data at input byte N").
+ */
+function checkBase64(text: string): void {
+  const bad = text.search(/[^A-Za-z0-9+/=]/);
+  const firstPad = text.indexOf('=');
+  const padOk = firstPad === -1 || /^={1,2}$/.test(text.slice(firstPad));
+  let offset = -1;
+  if (bad !== -1) offset = bad;
+  else if (!padOk) offset = firstPad;
+  else if (text.length % 4 !== 0) offset = text.length - (text.length % 4);
+  if (offset !== -1) throw new VaultError(400, `illegal base64 data at input byte ${offset}`);
 }
