@@ -20,6 +20,7 @@ import {
   redisRole,
   serviceJwtRole,
 } from './engine-settings.js';
+import { bootstrapIdentity } from './identity-bootstrap.js';
 import { ensurePostgresGroups } from './postgres-groups.js';
 import { loadPolicies } from './service-policies.js';
 import { differingFields, durationSeconds, type DesiredSettings } from './settings-compare.js';
@@ -246,6 +247,9 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   if (await hasCa(vault, int)) record(`${int}/intermediate`, 'unchanged');
   else record(`${int}/intermediate`, 'created', await createIntermediate(vault, root, int));
   await ensureSettings(`${int}/roles/${VAULT_NAMES.pkiRole}`, pkiRole());
+
+  // Humans (LDAP, OIDC), service accounts (token role), agents' certificates, Connect's CA
+  await bootstrapIdentity({ vault, options, record, ensureSettings });
 
   return {
     steps,

@@ -25,3 +25,5 @@ export {
   renderServicePolicy,
   SEED_POLICIES,
 } from './service-policies.js';
+export { IDENTITY_NAMES } from './identity-settings.js';
+export { mintProducerToken, type MintedToken, type MintOptions } from './producer-token.js';

@@ -5,6 +5,7 @@ import {
 } from '../audit/audit-broker.js';
 import { createAuthTable, type AuthTable, type SavedAuthMount } from '../auth/auth-table.js';
 import { createIdentityStore, type IdentityStore } from '../auth/identity-store.js';
+import { createTokenRoles, type TokenRole } from '../auth/token-roles.js';
 import { createTokenBackend } from '../auth/token-routes.js';
 import { createTokenStore, type StoredToken, type TokenStore } from '../auth/token-store.js';
 import { buildAcl, type Acl } from '../policy/acl.js';
@@ -21,6 +22,8 @@ export interface SavedState {
   version: 1;
   clusterId: string;
   tokens: StoredToken[];
+  /** auth/token/roles; absent in files written before token roles existed. */
+  tokenRoles?: Record<string, TokenRole>;
   policies: Record<string, string>;
   identity: Record<string, string>;
   authMounts: SavedAuthMount[];
@@ -68,11 +71,10 @@ export function createVaultCore(options: CoreOptions): VaultCore {
     return buildAcl(rules);
   };
 
-  const tokenBackend = createTokenBackend({
-    tokens,
-    policies,
-    hasSudo: async (token, path) => (await aclFor(token)).capabilities(path).has('sudo'),
-  });
+  const hasSudo = async (token: StoredToken, path: string): Promise<boolean> =>
+    (await aclFor(token)).capabilities(path).has('sudo');
+  const tokenRoles = createTokenRoles({ tokens, policies, hasSudo }, saved?.tokenRoles);
+  const tokenBackend = createTokenBackend({ tokens, policies, hasSudo, roles: tokenRoles });
   const auth = createAuthTable({ clock, tokens, identity, tokenBackend }, saved?.authMounts);
   const mounts = createMountTable(clock, options.leases, saved?.mounts);
   const audit = createAuditBroker(saved?.audit);
@@ -109,6 +111,7 @@ export function createVaultCore(options: CoreOptions): VaultCore {
       version: 1,
       clusterId,
       tokens: tokens.snapshot(),
+      tokenRoles: tokenRoles.snapshot(),
       policies: policies.snapshot(),
       identity: identity.snapshot(),
       authMounts: auth.snapshot(),

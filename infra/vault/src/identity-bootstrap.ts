@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import type { BootstrapOptions } from './bootstrap-options.js';
+import { POLICIES_DIR } from './service-policies.js';
+import type { DesiredSettings } from './settings-compare.js';
+import { IDENTITY_NAMES, producerTokenRole } from './identity-settings.js';
+import type { VaultHttp } from './vault-http.js';
+
+type Outcome = 'created' | 'updated' | 'unchanged' | 'skipped';
+
+export interface IdentityStepDeps {
+  vault: VaultHttp;
+  options: BootstrapOptions;
+  record(resource: string, outcome: Outcome, detail?: string): void;
+  /** The bootstrap's read-compare-write step. */
+  ensureSettings(resource: string, desired: DesiredSettings): Promise<void>;
+}
+
+/** Policies of the identity map that are written by hand in policies/<name>.hcl. */
+export const IDENTITY_POLICIES = [IDENTITY_NAMES.producerIssuerPolicy] as const;
+
+async function ensurePolicy(deps: IdentityStepDeps, name: string): Promise<void> {
+  const text = await readFile(new URL(`${name}.hcl`, POLICIES_DIR), 'utf8');
+  const resource = `sys/policies/acl/${name}`;
+  const current = await deps.vault.read(resource);
+  if (current?.['policy'] === text) return deps.record(resource, 'unchanged');
+  await deps.vault.write(resource, { policy: text });
+  deps.record(resource, current === undefined ? 'created' : 'updated');
+}
+
+/**
+ * The identity map's auth side: service accounts (token role `producer`), and the policies that
+ * go with it. Runs after the policies, auth methods and engines of the main bootstrap.
+ */
+export async function bootstrapIdentity(deps: IdentityStepDeps): Promise<void> {
+  for (const name of IDENTITY_POLICIES) await ensurePolicy(deps, name);
+  await deps.ensureSettings(
+    `auth/token/roles/${IDENTITY_NAMES.producerTokenRole}`,
+    producerTokenRole(),
+  );
+}
