@@ -249,7 +249,13 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   await ensureSettings(`${int}/roles/${VAULT_NAMES.pkiRole}`, pkiRole());
 
   // Humans (LDAP, OIDC), service accounts (token role), agents' certificates, Connect's CA
-  await bootstrapIdentity({ vault, options, record, ensureSettings });
+  await bootstrapIdentity({
+    vault,
+    options,
+    record,
+    ensureSettings,
+    ensureEnabled: (table, path, body) => ensureEnabled(vault, table, path, body, record),
+  });
 
   return {
     steps,
@@ -265,7 +271,7 @@ function flattenConnection(read: Record<string, unknown>): Record<string, unknow
 }
 
 /** Enables a secrets engine (sys/mounts) or auth method (sys/auth) unless it is there already. */
-async function ensureEnabled(
+export async function ensureEnabled(
   vault: VaultHttp,
   table: 'sys/mounts' | 'sys/auth',
   path: string,

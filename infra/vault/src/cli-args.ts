@@ -8,6 +8,7 @@ import {
   parseRedisUrl,
   type BootstrapOptions,
 } from './bootstrap-options.js';
+import { LDAP_DEFAULTS } from './identity-settings.js';
 
 export const USAGE = `usage: npm run infra:vault -- --address URL --token TOKEN [options]
 
@@ -18,6 +19,11 @@ export const USAGE = `usage: npm run infra:vault -- --address URL --token TOKEN 
   --rabbitmq-management-url URL  http://admin:password@host:15672          (RabbitMQ engine)
   --nomad-jwks-url URL           Nomad's JWKS, e.g. http://nomad.service.consul:4646/.well-known/jwks.json
   --jwt-public-key-file FILE     PEM public key(s) instead of a JWKS (repeatable)
+  --ldap-url URL                 humans through LDAP, e.g. ldap://ldap.example.com:389 (auth/ldap)
+  --ldap-userdn DN               base DN of people (default ${LDAP_DEFAULTS.userdn})
+  --ldap-groupdn DN              base DN of groups (default ${LDAP_DEFAULTS.groupdn})
+  --ldap-userattr ATTR           (default ${LDAP_DEFAULTS.userattr})
+  --ldap-operators-group NAME    directory group mapped to policy admin (default ${LDAP_DEFAULTS.operatorsGroup})
   --credential-ttl DURATION      dynamic credential TTL (default ${DEFAULTS.credentialTtl})
   --credential-max-ttl DURATION  dynamic credential max TTL (default ${DEFAULTS.credentialMaxTtl})
   --audit-file PATH              file audit device path on the Vault server (default ${DEFAULTS.auditFilePath})
@@ -48,6 +54,11 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'rabbitmq-management-url': { type: 'string' },
         'nomad-jwks-url': { type: 'string' },
         'jwt-public-key-file': { type: 'string', multiple: true },
+        'ldap-url': { type: 'string' },
+        'ldap-userdn': { type: 'string', default: LDAP_DEFAULTS.userdn },
+        'ldap-groupdn': { type: 'string', default: LDAP_DEFAULTS.groupdn },
+        'ldap-userattr': { type: 'string', default: LDAP_DEFAULTS.userattr },
+        'ldap-operators-group': { type: 'string', default: LDAP_DEFAULTS.operatorsGroup },
         'credential-ttl': { type: 'string', default: DEFAULTS.credentialTtl },
         'credential-max-ttl': { type: 'string', default: DEFAULTS.credentialMaxTtl },
         'audit-file': { type: 'string', default: DEFAULTS.auditFilePath },
@@ -75,6 +86,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       : keyFiles.length > 0
         ? { publicKeys: keyFiles.map((file) => readFileSync(file, 'utf8').trim()) }
         : undefined;
+  const ldapUrl = values['ldap-url'];
   const pgUrl = values['postgres-url'];
   const redisUrl = values.redis;
   const mqUrl = values['rabbitmq-management-url'];
@@ -87,6 +99,18 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       ...(redisUrl === undefined ? {} : { redis: parseRedisUrl(redisUrl) }),
       ...(mqUrl === undefined ? {} : { rabbitmq: parseRabbitmqUrl(mqUrl) }),
       ...(jwt === undefined ? {} : { jwt }),
+      ...(ldapUrl === undefined
+        ? {}
+        : {
+            ldap: {
+              ...LDAP_DEFAULTS,
+              url: ldapUrl,
+              userdn: values['ldap-userdn'],
+              groupdn: values['ldap-groupdn'],
+              userattr: values['ldap-userattr'],
+              operatorsGroup: values['ldap-operators-group'],
+            },
+          }),
       credentialTtl: values['credential-ttl'],
       credentialMaxTtl: values['credential-max-ttl'],
       auditFilePath: values['audit-file'],

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import { POLICIES_DIR } from './service-policies.js';
 import type { DesiredSettings } from './settings-compare.js';
-import { IDENTITY_NAMES, producerTokenRole } from './identity-settings.js';
+import {
+  IDENTITY_NAMES,
+  LDAP_MOUNT,
+  ldapConfig,
+  ldapOperatorsGroup,
+  producerTokenRole,
+} from './identity-settings.js';
 import type { VaultHttp } from './vault-http.js';
 
 type Outcome = 'created' | 'updated' | 'unchanged' | 'skipped';
@@ -13,6 +19,12 @@ export interface IdentityStepDeps {
   record(resource: string, outcome: Outcome, detail?: string): void;
   /** The bootstrap's read-compare-write step. */
   ensureSettings(resource: string, desired: DesiredSettings): Promise<void>;
+  /** The bootstrap's enable-if-missing step for sys/auth and sys/mounts. */
+  ensureEnabled(
+    table: 'sys/mounts' | 'sys/auth',
+    path: string,
+    body: { type: string; config?: { max_lease_ttl: string } },
+  ): Promise<void>;
 }
 
 /** Policies of the identity map that are written by hand in policies/<name>.hcl. */
@@ -28,8 +40,8 @@ async function ensurePolicy(deps: IdentityStepDeps, name: string): Promise<void>
 }
 
 /**
- * The identity map's auth side: service accounts (token role `producer`), and the policies that
- * go with it. Runs after the policies, auth methods and engines of the main bootstrap.
+ * The identity map's auth side: service accounts (token role `producer`), humans (LDAP), and
+ * the policies that go with them. Runs after the policies, auth methods and engines of the main bootstrap.
  */
 export async function bootstrapIdentity(deps: IdentityStepDeps): Promise<void> {
   for (const name of IDENTITY_POLICIES) await ensurePolicy(deps, name);
@@ -37,4 +49,17 @@ export async function bootstrapIdentity(deps: IdentityStepDeps): Promise<void> {
     `auth/token/roles/${IDENTITY_NAMES.producerTokenRole}`,
     producerTokenRole(),
   );
+
+  // Humans through LDAP: members of the operators group get admin.
+  const ldap = deps.options.ldap;
+  if (ldap) {
+    await deps.ensureEnabled('sys/auth', LDAP_MOUNT, { type: 'ldap' });
+    await deps.ensureSettings(`auth/${LDAP_MOUNT}/config`, ldapConfig(ldap));
+    await deps.ensureSettings(
+      `auth/${LDAP_MOUNT}/groups/${ldap.operatorsGroup}`,
+      ldapOperatorsGroup(),
+    );
+  } else {
+    deps.record(`auth/${LDAP_MOUNT}`, 'skipped', 'no --ldap-url');
+  }
 }

@@ -42,3 +42,54 @@ export function producerTokenRole(): DesiredSettings {
     },
   };
 }
+
+/** The directory Vault's LDAP auth method binds against (no service account: users bind as themselves). */
+export interface LdapDirectory {
+  /** ldap://host:port (comma-separated for fail-over). */
+  url: string;
+  /** Base DN of the people: the bind DN is `<userattr>=<username>,<userdn>`. */
+  userdn: string;
+  userattr: string;
+  /** Base DN of the groups, searched with Vault's default groupfilter (member / memberUid / uniqueMember). */
+  groupdn: string;
+  groupattr: string;
+  /** The directory group whose members get the admin policy. */
+  operatorsGroup: string;
+}
+
+export const LDAP_MOUNT = 'ldap';
+
+/**
+ * auth/ldap/config. Humans get short tokens (1h, at most 8h: a working day), not the 32-day
+ * system default. deny_null_bind stops an empty password from becoming an anonymous bind that
+ * the directory accepts (hashicorp/vault builtin/credential/ldap/backend.go, Login).
+ */
+export function ldapConfig(directory: LdapDirectory): DesiredSettings {
+  return {
+    values: {
+      url: directory.url,
+      userdn: directory.userdn,
+      userattr: directory.userattr,
+      groupdn: directory.groupdn,
+      groupattr: directory.groupattr,
+      deny_null_bind: true,
+      token_ttl: '1h',
+      token_max_ttl: '8h',
+    },
+    rules: { token_ttl: duration, token_max_ttl: duration },
+  };
+}
+
+/** auth/ldap/groups/<operators>: the group -> policy mapping. */
+export function ldapOperatorsGroup(): DesiredSettings {
+  return { values: { policies: ['admin'] }, rules: { policies: set } };
+}
+
+/** The project's own directory (infra/ldap/flowstack.ldif); a site passes its own DNs. */
+export const LDAP_DEFAULTS = {
+  userdn: 'ou=people,dc=flowstack,dc=local',
+  userattr: 'uid',
+  groupdn: 'ou=groups,dc=flowstack,dc=local',
+  groupattr: 'cn',
+  operatorsGroup: 'operators',
+} as const satisfies Omit<LdapDirectory, 'url'>;

@@ -25,5 +25,6 @@ export {
   renderServicePolicy,
   SEED_POLICIES,
 } from './service-policies.js';
-export { IDENTITY_NAMES } from './identity-settings.js';
+export { IDENTITY_NAMES, LDAP_DEFAULTS } from './identity-settings.js';
 export { mintProducerToken, type MintedToken, type MintOptions } from './producer-token.js';
+export type { LdapDirectory } from './identity-settings.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createLogger } from '@flowstack/observability';
+import { startIdentitySources, type IdentitySources } from './identity-sources.js';
 import { MissingDependencyError, startLocalStack } from './local-stack.js';
 
 /**
@@ -39,12 +40,18 @@ function show(service: string, line: string): void {
   }
 }
 
+let identity: IdentitySources | undefined;
 try {
+  identity = useVault
+    ? await startIdentitySources({ ldapPort: Number(process.env.LDAP_PORT ?? 3890) })
+    : undefined;
   const stack = await startLocalStack({
     env,
     logger,
     onLine: (service, line) => show(service, line),
-    vault: useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined,
+    vault: useVault
+      ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200), identity: identity?.bootstrap }
+      : undefined,
     consul: useConsul
       ? {
           port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
@@ -57,7 +64,7 @@ flowstack is running.
   API        ${stack.api.url}   (OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
   Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
-  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
+${stack.vault && identity ? `${identity.banner(stack.vault.url).join('\n')}\n` : ''}  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
 
 Try:
   curl ${stack.api.url}/v1/products
@@ -80,6 +87,7 @@ Ctrl-C stops everything.`);
     write('stopping api and worker...');
     stack
       .stop()
+      .then(() => identity?.stop())
       .then(() => process.exit(code))
       .catch(() => process.exit(1));
   };
@@ -93,6 +101,7 @@ Ctrl-C stops everything.`);
     });
   }
 } catch (error) {
+  await identity?.stop();
   if (error instanceof MissingDependencyError) {
     process.stderr.write(`flowstack cannot start:\n${error.message}\n`);
     process.exit(1);

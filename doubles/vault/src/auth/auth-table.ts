@@ -6,11 +6,13 @@ import { createAppRoleAuth } from './approle-auth.js';
 import type { AuthMethod, AuthMethodFactory } from './auth-method.js';
 import type { IdentityStore } from './identity-store.js';
 import { createJwtAuth } from './jwt-auth.js';
+import { createLdapAuth } from './ldap-auth.js';
 import type { TokenStore } from './token-store.js';
 
 const AUTH_METHODS: Record<string, AuthMethodFactory> = {
   jwt: createJwtAuth,
   approle: createAppRoleAuth,
+  ldap: createLdapAuth,
 };
 
 export interface AuthMount {
