@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import { POLICIES_DIR } from './service-policies.js';
 import type { DesiredSettings } from './settings-compare.js';
@@ -7,7 +8,14 @@ import {
   LDAP_MOUNT,
   ldapConfig,
   ldapOperatorsGroup,
+  OIDC_MOUNT,
+  OIDC_OPERATORS_IDENTITY_GROUP,
+  OIDC_ROLE,
+  oidcConfig,
+  oidcOperatorRole,
+  oidcOperatorsGroup,
   producerTokenRole,
+  type OidcProvider,
 } from './identity-settings.js';
 import type { VaultHttp } from './vault-http.js';
 
@@ -40,8 +48,8 @@ async function ensurePolicy(deps: IdentityStepDeps, name: string): Promise<void>
 }
 
 /**
- * The identity map's auth side: service accounts (token role `producer`), humans (LDAP), and
- * the policies that go with them. Runs after the policies, auth methods and engines of the main bootstrap.
+ * The identity map's auth side: service accounts (token role `producer`), humans (LDAP and
+ * OIDC), and the policies that go with them. Runs after the policies, auth methods and engines of the main bootstrap.
  */
 export async function bootstrapIdentity(deps: IdentityStepDeps): Promise<void> {
   for (const name of IDENTITY_POLICIES) await ensurePolicy(deps, name);
@@ -62,4 +70,44 @@ export async function bootstrapIdentity(deps: IdentityStepDeps): Promise<void> {
   } else {
     deps.record(`auth/${LDAP_MOUNT}`, 'skipped', 'no --ldap-url');
   }
+
+  // Humans through OIDC: the groups claim maps to admin through an external identity group.
+  const oidc = deps.options.oidc;
+  if (oidc) await ensureOidc(deps, oidc);
+  else deps.record(`auth/${OIDC_MOUNT}`, 'skipped', 'no --oidc-discovery-url');
+}
+
+const authList = z.record(z.string(), z.object({ accessor: z.string() }).loose());
+const groupRead = z
+  .object({
+    id: z.string(),
+    alias: z
+      .object({ name: z.string().optional(), mount_accessor: z.string().optional() })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+
+async function ensureOidc(deps: IdentityStepDeps, oidc: OidcProvider): Promise<void> {
+  await deps.ensureEnabled('sys/auth', OIDC_MOUNT, { type: 'oidc' });
+  await deps.ensureSettings(`auth/${OIDC_MOUNT}/config`, oidcConfig(oidc));
+  await deps.ensureSettings(`auth/${OIDC_MOUNT}/role/${OIDC_ROLE}`, oidcOperatorRole(oidc));
+  const groupPath = `identity/group/name/${OIDC_OPERATORS_IDENTITY_GROUP}`;
+  await deps.ensureSettings(groupPath, oidcOperatorsGroup());
+
+  // The alias ties the provider's group name, as it appears in the groups claim, to this mount.
+  const accessor = authList.parse((await deps.vault.read('sys/auth')) ?? {})[`${OIDC_MOUNT}/`]
+    ?.accessor;
+  const group = groupRead.parse(await deps.vault.read(groupPath));
+  const resource = `identity/group-alias (${oidc.operatorsGroup} -> ${OIDC_OPERATORS_IDENTITY_GROUP})`;
+  if (group.alias?.name === oidc.operatorsGroup && group.alias.mount_accessor === accessor) {
+    deps.record(resource, 'unchanged');
+    return;
+  }
+  await deps.vault.write('identity/group-alias', {
+    name: oidc.operatorsGroup,
+    mount_accessor: accessor,
+    canonical_id: group.id,
+  });
+  deps.record(resource, group.alias?.name ? 'updated' : 'created');
 }

@@ -93,3 +93,70 @@ export const LDAP_DEFAULTS = {
   groupattr: 'cn',
   operatorsGroup: 'operators',
 } as const satisfies Omit<LdapDirectory, 'url'>;
+
+/** The OpenID Connect provider people sign in with, and Vault's client registration there. */
+export interface OidcProvider {
+  /** The issuer; Vault fetches <url>/.well-known/openid-configuration and the JWKS it names. */
+  discoveryUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the provider may send people back: the CLI's http://localhost:8250/oidc/callback, the UI's <vault>/ui/vault/auth/oidc/oidc/callback. */
+  redirectUris: string[];
+  /** The provider group (in the groups claim) whose members get the admin policy. */
+  operatorsGroup: string;
+}
+
+export const OIDC_MOUNT = 'oidc';
+export const OIDC_ROLE = 'operator';
+/** The external identity group that carries admin for the OIDC group of the same name. */
+export const OIDC_OPERATORS_IDENTITY_GROUP = 'oidc-operators';
+
+/**
+ * auth/oidc/config: discovery, not fixed keys, so the provider can rotate its signing keys.
+ * The client secret is write-only in Vault and never compared.
+ */
+export function oidcConfig(provider: OidcProvider): DesiredSettings {
+  return {
+    values: {
+      oidc_discovery_url: provider.discoveryUrl,
+      oidc_client_id: provider.clientId,
+      oidc_client_secret: provider.clientSecret,
+      default_role: OIDC_ROLE,
+    },
+    writeOnly: ['oidc_client_secret'],
+  };
+}
+
+/**
+ * auth/oidc/role/operator: every person who signs in gets a 1h token (8h at most) with the
+ * default policy; admin comes only through the groups claim (an external identity group), so
+ * leaving the provider's operators group takes admin away at the next login.
+ */
+export function oidcOperatorRole(provider: OidcProvider): DesiredSettings {
+  return {
+    values: {
+      role_type: 'oidc',
+      allowed_redirect_uris: provider.redirectUris,
+      bound_audiences: [provider.clientId],
+      user_claim: 'sub',
+      groups_claim: 'groups',
+      oidc_scopes: ['profile', 'email', 'groups'],
+      claim_mappings: { email: 'email', preferred_username: 'username' },
+      token_ttl: '1h',
+      token_max_ttl: '8h',
+    },
+    rules: {
+      allowed_redirect_uris: set,
+      bound_audiences: set,
+      oidc_scopes: set,
+      claim_mappings: { kind: 'json' },
+      token_ttl: duration,
+      token_max_ttl: duration,
+    },
+  };
+}
+
+/** identity/group/name/oidc-operators: an external group holding admin. */
+export function oidcOperatorsGroup(): DesiredSettings {
+  return { values: { type: 'external', policies: ['admin'] }, rules: { policies: set } };
+}

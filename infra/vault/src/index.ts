@@ -25,6 +25,12 @@ export {
   renderServicePolicy,
   SEED_POLICIES,
 } from './service-policies.js';
-export { IDENTITY_NAMES, LDAP_DEFAULTS } from './identity-settings.js';
+export {
+  IDENTITY_NAMES,
+  LDAP_DEFAULTS,
+  OIDC_MOUNT,
+  OIDC_OPERATORS_IDENTITY_GROUP,
+  OIDC_ROLE,
+} from './identity-settings.js';
 export { mintProducerToken, type MintedToken, type MintOptions } from './producer-token.js';
-export type { LdapDirectory } from './identity-settings.js';
+export type { LdapDirectory, OidcProvider } from './identity-settings.js';
