@@ -33,7 +33,7 @@ export interface LocalVaultOptions {
   /** The Vault address api and worker are given, when it is not the double's own (a proxy). */
   servicesAddress?: string | undefined;
   /** Humans' identity sources for the bootstrap (the local LDAP directory and OIDC provider). */
-  identity?: Pick<BootstrapOptions, 'ldap'> | undefined;
+  identity?: Pick<BootstrapOptions, 'ldap' | 'oidc'> | undefined;
 }
 
 /** The second PostgreSQL that checks passwords (scripts/pg-auth-cluster.sh). */

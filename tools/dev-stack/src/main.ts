@@ -42,16 +42,19 @@ function show(service: string, line: string): void {
 
 let identity: IdentitySources | undefined;
 try {
+  const vaultPort = Number(process.env.VAULT_DOUBLE_PORT ?? 8200);
   identity = useVault
-    ? await startIdentitySources({ ldapPort: Number(process.env.LDAP_PORT ?? 3890) })
+    ? await startIdentitySources({
+        ldapPort: Number(process.env.LDAP_PORT ?? 3890),
+        oidcPort: Number(process.env.OIDC_PORT ?? 8900),
+        vaultUrl: `http://127.0.0.1:${vaultPort}`,
+      })
     : undefined;
   const stack = await startLocalStack({
     env,
     logger,
     onLine: (service, line) => show(service, line),
-    vault: useVault
-      ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200), identity: identity?.bootstrap }
-      : undefined,
+    vault: useVault ? { port: vaultPort, identity: identity?.bootstrap } : undefined,
     consul: useConsul
       ? {
           port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
@@ -64,7 +67,7 @@ flowstack is running.
   API        ${stack.api.url}   (OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
   Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
-${stack.vault && identity ? `${identity.banner(stack.vault.url).join('\n')}\n` : ''}  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
+${stack.vault && identity ? `${identity.banner.join('\n')}\n` : ''}  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
 
 Try:
   curl ${stack.api.url}/v1/products
