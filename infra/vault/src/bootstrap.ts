@@ -254,6 +254,7 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     options,
     record,
     ensureSettings,
+    intermediateMount: int,
     ensureEnabled: (table, path, body) => ensureEnabled(vault, table, path, body, record),
   });
 

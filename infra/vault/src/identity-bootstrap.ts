@@ -4,6 +4,10 @@ import type { BootstrapOptions } from './bootstrap-options.js';
 import { POLICIES_DIR } from './service-policies.js';
 import type { DesiredSettings } from './settings-compare.js';
 import {
+  AGENT_PKI_ROLE,
+  agentPkiRole,
+  CONNECT_CA,
+  connectCaTokenRole,
   IDENTITY_NAMES,
   LDAP_MOUNT,
   ldapConfig,
@@ -28,6 +32,8 @@ export interface IdentityStepDeps {
   /** The bootstrap's read-compare-write step. */
   ensureSettings(resource: string, desired: DesiredSettings): Promise<void>;
   /** The bootstrap's enable-if-missing step for sys/auth and sys/mounts. */
+  /** The services' intermediate PKI mount (pki_int), where the agents' role lives too. */
+  intermediateMount: string;
   ensureEnabled(
     table: 'sys/mounts' | 'sys/auth',
     path: string,
@@ -36,7 +42,11 @@ export interface IdentityStepDeps {
 }
 
 /** Policies of the identity map that are written by hand in policies/<name>.hcl. */
-export const IDENTITY_POLICIES = [IDENTITY_NAMES.producerIssuerPolicy] as const;
+export const IDENTITY_POLICIES = [
+  IDENTITY_NAMES.producerIssuerPolicy,
+  CONNECT_CA.policy,
+  'agent-tls',
+] as const;
 
 async function ensurePolicy(deps: IdentityStepDeps, name: string): Promise<void> {
   const text = await readFile(new URL(`${name}.hcl`, POLICIES_DIR), 'utf8');
@@ -67,14 +77,16 @@ export async function bootstrapIdentity(deps: IdentityStepDeps): Promise<void> {
       `auth/${LDAP_MOUNT}/groups/${ldap.operatorsGroup}`,
       ldapOperatorsGroup(),
     );
-  } else {
-    deps.record(`auth/${LDAP_MOUNT}`, 'skipped', 'no --ldap-url');
   }
+
+  // The agents' TLS and Consul Connect's CA
+  await deps.ensureSettings(`${deps.intermediateMount}/roles/${AGENT_PKI_ROLE}`, agentPkiRole());
+  await ensureConnectCa(deps);
 
   // Humans through OIDC: the groups claim maps to admin through an external identity group.
   const oidc = deps.options.oidc;
+  // Both are optional: a site without a directory or an IdP gets neither mount.
   if (oidc) await ensureOidc(deps, oidc);
-  else deps.record(`auth/${OIDC_MOUNT}`, 'skipped', 'no --oidc-discovery-url');
 }
 
 const authList = z.record(z.string(), z.object({ accessor: z.string() }).loose());
@@ -110,4 +122,35 @@ async function ensureOidc(deps: IdentityStepDeps, oidc: OidcProvider): Promise<v
     canonical_id: group.id,
   });
   deps.record(resource, group.alias?.name ? 'updated' : 'created');
+}
+
+/**
+ * The Vault side of Consul Connect's CA: both PKI mounts and the root, Vault-managed, so that
+ * the Consul token needs no sudo and cannot replace the root; Consul generates and rotates the
+ * intermediate itself (provider_vault.go GenerateIntermediate).
+ */
+async function ensureConnectCa(deps: IdentityStepDeps): Promise<void> {
+  await deps.ensureEnabled('sys/mounts', CONNECT_CA.rootMount, {
+    type: 'pki',
+    config: { max_lease_ttl: CONNECT_CA.rootTtl },
+  });
+  await deps.ensureEnabled('sys/mounts', CONNECT_CA.intermediateMount, {
+    type: 'pki',
+    config: { max_lease_ttl: CONNECT_CA.intermediateTtl },
+  });
+  const resource = `${CONNECT_CA.rootMount}/root`;
+  const reply = await deps.vault.request('GET', `${CONNECT_CA.rootMount}/ca/pem`);
+  if (reply.status === 200 && String(reply.body ?? '').includes('BEGIN CERTIFICATE')) {
+    deps.record(resource, 'unchanged');
+  } else {
+    await deps.vault.write(`${CONNECT_CA.rootMount}/root/generate/internal`, {
+      common_name: 'flowstack Connect Root CA',
+      issuer_name: 'connect-root',
+      key_type: 'ec',
+      key_bits: 256,
+      ttl: CONNECT_CA.rootTtl,
+    });
+    deps.record(resource, 'created');
+  }
+  await deps.ensureSettings(`auth/token/roles/${CONNECT_CA.tokenRole}`, connectCaTokenRole());
 }

@@ -160,3 +160,56 @@ export function oidcOperatorRole(provider: OidcProvider): DesiredSettings {
 export function oidcOperatorsGroup(): DesiredSettings {
   return { values: { type: 'external', policies: ['admin'] }, rules: { policies: set } };
 }
+
+/** Mounts Consul Connect's Vault CA provider uses (infra/consul/connect-ca.hcl). */
+export const CONNECT_CA = {
+  rootMount: 'connect_root',
+  intermediateMount: 'connect_dc1_inter',
+  policy: 'consul-connect-ca',
+  /** auth/token/roles/<this>: mints the token the Consul servers' CA provider runs with. */
+  tokenRole: 'consul-connect-ca',
+  rootTtl: '87600h',
+  intermediateTtl: '8760h',
+} as const;
+
+/** The PKI role that issues the Consul and Nomad agents' TLS certificates (pki_int/issue/agents). */
+export const AGENT_PKI_ROLE = 'agents';
+
+/**
+ * pki_int/roles/agents: the names Consul and Nomad verify between agents
+ * (`server.<datacenter>.consul` with verify_server_hostname; `server.global.nomad` and
+ * `client.global.nomad` with verify_https_client), plus localhost and IP SANs for the CLI and
+ * health checks on the same host. Short-lived (72h, at most 30 days): agent-tls.sh renews at
+ * two thirds of the lifetime.
+ */
+export function agentPkiRole(): DesiredSettings {
+  return {
+    values: {
+      allowed_domains: ['dc1.consul', 'global.nomad'],
+      allow_subdomains: true,
+      allow_bare_domains: false,
+      allow_localhost: true,
+      allow_ip_sans: true,
+      server_flag: true,
+      client_flag: true,
+      key_type: 'ec',
+      key_bits: 256,
+      ttl: '72h',
+      max_ttl: '720h',
+    },
+    rules: { allowed_domains: set, ttl: duration, max_ttl: duration },
+  };
+}
+
+/** auth/token/roles/consul-connect-ca: like producer, periodic and orphan, one policy only. */
+export function connectCaTokenRole(): DesiredSettings {
+  return {
+    values: {
+      allowed_policies: [CONNECT_CA.policy],
+      orphan: true,
+      renewable: true,
+      token_period: '24h',
+    },
+    rules: { allowed_policies: set, token_period: duration },
+  };
+}
