@@ -140,7 +140,12 @@ async function ensureConnectCa(deps: IdentityStepDeps): Promise<void> {
   });
   const resource = `${CONNECT_CA.rootMount}/root`;
   const reply = await deps.vault.request('GET', `${CONNECT_CA.rootMount}/ca/pem`);
-  if (reply.status === 200 && String(reply.body ?? '').includes('BEGIN CERTIFICATE')) {
+  // ca/pem is raw PEM, so the client hands it back as a string.
+  if (
+    reply.status === 200 &&
+    typeof reply.body === 'string' &&
+    reply.body.includes('BEGIN CERTIFICATE')
+  ) {
     deps.record(resource, 'unchanged');
   } else {
     await deps.vault.write(`${CONNECT_CA.rootMount}/root/generate/internal`, {

@@ -14,7 +14,7 @@ import { openVaultTarget, type VaultTarget } from './harness.js';
  * root. Tune (sys/mounts/<int>/tune) is called as Consul does; Consul only warns when it fails.
  */
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const POLICY_FILE = new URL('../../../infra/vault/policies/consul-connect-ca.hcl', import.meta.url);
 const TRUST_DOMAIN = '11111111-2222-3333-4444-555555555555.consul';

@@ -109,11 +109,15 @@ export async function startOidcProvider(
   const interaction = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const details = await provider.interactionDetails(req, res);
     const action = `/interaction/${details.uid}`;
-    const clientId = String(details.params['client_id'] ?? '');
+    const param = (name: string): string => {
+      const value = details.params[name];
+      return typeof value === 'string' ? value : '';
+    };
+    const clientId = param('client_id');
     if (details.prompt.name === 'consent') {
       // First-party clients only: the provider is the organisation's own.
       const grant = new provider.Grant({ accountId: String(details.session?.accountId), clientId });
-      grant.addOIDCScope(String(details.params['scope'] ?? 'openid'));
+      grant.addOIDCScope(param('scope') || 'openid');
       const grantId = await grant.save();
       await provider.interactionFinished(
         req,
