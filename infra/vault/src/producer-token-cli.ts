@@ -29,8 +29,9 @@ try {
   } else {
     const address = values.address ?? process.env['VAULT_ADDR'];
     const token = values.token ?? process.env['VAULT_TOKEN'];
-    if (!address || !token)
+    if (!address || !token) {
       throw new BootstrapError(`VAULT_ADDR and VAULT_TOKEN are required\n\n${USAGE}`);
+    }
     if (!values.name || !/^[A-Za-z0-9._-]{1,64}$/.test(values.name)) {
       throw new BootstrapError(`--name is required (letters, digits, . _ -)\n\n${USAGE}`);
     }

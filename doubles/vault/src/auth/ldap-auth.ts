@@ -227,8 +227,9 @@ export function createLdapAuth(ctx: AuthMethodContext): AuthMethod {
             filter: `(${config.userAttr}=${escapeFilter(username)})`,
             attributes: [config.userAttr],
           });
-          if (found.searchEntries.length !== 1)
+          if (found.searchEntries.length !== 1) {
             throw new Error('LDAP search for binddn 0 or not unique');
+          }
           bindDn = found.searchEntries[0]?.dn ?? '';
         } catch {
           throw new VaultError(400, ERR_USER_BIND_FAILED);

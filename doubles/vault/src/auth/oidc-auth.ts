@@ -290,8 +290,9 @@ export function createOidcAuth(ctx: AuthMethodContext): AuthMethod {
     const empty: BackendResponse = { status: 200, data: { auth_url: '' } };
     const config = state.config;
     if (!config) throw new VaultError(400, 'could not load configuration');
-    if (config.clientId === '')
+    if (config.clientId === '') {
       throw new VaultError(400, 'OIDC login is not configured for this mount');
+    }
     const roleName = str(body, 'role') || config.defaultRole;
     if (roleName === '') throw new VaultError(400, 'missing role');
     const redirectUri = str(body, 'redirect_uri');

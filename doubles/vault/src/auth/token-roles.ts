@@ -93,8 +93,9 @@ export function createTokenRoles(
       noDefaultPolicy: bool(body, 'token_no_default_policy', current?.noDefaultPolicy ?? false),
       numUses: int(body, 'token_num_uses', current?.numUses ?? 0),
     };
-    if (role.pathSuffix.includes('..'))
+    if (role.pathSuffix.includes('..')) {
       throw new VaultError(400, 'error registering path suffix: path_suffix contains ".."');
+    }
     roles.set(name, role);
     return { status: 204 };
   };
@@ -147,8 +148,9 @@ export function createTokenRoles(
       let final = requested.length > 0 ? normalizePolicies(requested, addDefault) : [];
       if (role.allowedPolicies.length > 0) {
         const allowed = normalizePolicies(role.allowedPolicies, addDefault);
-        if (final.length === 0) final = allowed;
-        else if (!final.every((p) => allowed.includes(p))) {
+        if (final.length === 0) {
+          final = allowed;
+        } else if (!final.every((p) => allowed.includes(p))) {
           throw new VaultError(
             400,
             `token policies (${goQuoted(final)}) must be subset of the role's allowed policies (${goQuoted(allowed)})`,
@@ -182,8 +184,9 @@ export function createTokenRoles(
 
     let explicitMaxTtl = duration(body, 'explicit_max_ttl');
     if (role.explicitMaxTtl > 0) {
-      if (explicitMaxTtl === 0) explicitMaxTtl = role.explicitMaxTtl;
-      else {
+      if (explicitMaxTtl === 0) {
+        explicitMaxTtl = role.explicitMaxTtl;
+      } else {
         explicitMaxTtl = Math.min(explicitMaxTtl, role.explicitMaxTtl);
         warnings.push(
           `Explicit max TTL specified both during creation call and in role; using the lesser value of ${explicitMaxTtl} seconds`,
@@ -195,8 +198,9 @@ export function createTokenRoles(
       throw new VaultError(400, 'root or sudo privileges required to create periodic token');
     }
     if (role.period > 0) {
-      if (period === 0) period = role.period;
-      else {
+      if (period === 0) {
+        period = role.period;
+      } else {
         period = Math.min(period, role.period);
         warnings.push(
           `Period specified both during creation call and in role; using the lesser value of ${period} seconds`,
