@@ -1,4 +1,5 @@
 import { BootstrapError } from './bootstrap-error.js';
+import type { LdapDirectory, OidcProvider } from './identity-settings.js';
 
 /** A PostgreSQL server Vault issues users for; the URL carries the admin user Vault connects as. */
 export interface PostgresTarget {
@@ -35,6 +36,10 @@ export interface BootstrapOptions {
   redis?: RedisTarget;
   rabbitmq?: RabbitmqTarget;
   jwt?: JwtKeys;
+  /** Humans: the directory the LDAP auth method binds against (skipped when absent). */
+  ldap?: LdapDirectory;
+  /** Humans: the OpenID Connect provider of the OIDC auth method (skipped when absent). */
+  oidc?: OidcProvider;
   /** Lease TTL of dynamic credentials (database and RabbitMQ), default "1h". */
   credentialTtl: string;
   /** Max TTL of dynamic credentials, default "24h". */

@@ -20,6 +20,7 @@ import {
   redisRole,
   workloadJwtRole,
 } from './engine-settings.js';
+import { bootstrapIdentity } from './identity-bootstrap.js';
 import { ensurePostgresGroups } from './postgres-groups.js';
 import { loadPolicies } from './service-policies.js';
 import { differingFields, durationSeconds, type DesiredSettings } from './settings-compare.js';
@@ -272,6 +273,16 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   await ensurePkiNames(vault, int, PKI_NAMES.intermediate, record);
   await ensureSettings(`${int}/roles/${VAULT_NAMES.pkiRole}`, pkiRole());
 
+  // Humans (LDAP, OIDC), service accounts (token role), agents' certificates, Connect's CA
+  await bootstrapIdentity({
+    vault,
+    options,
+    record,
+    ensureSettings,
+    intermediateMount: int,
+    ensureEnabled: (table, path, body) => ensureEnabled(vault, table, path, body, record),
+  });
+
   return {
     steps,
     vaultWrites: vault.writes,
@@ -286,7 +297,7 @@ function flattenConnection(read: Record<string, unknown>): Record<string, unknow
 }
 
 /** Enables a secrets engine (sys/mounts) or auth method (sys/auth) unless it is there already. */
-async function ensureEnabled(
+export async function ensureEnabled(
   vault: VaultHttp,
   table: 'sys/mounts' | 'sys/auth',
   path: string,

@@ -10,6 +10,7 @@ import {
   type JwtKeys,
 } from './bootstrap-options.js';
 import { DEFAULT_WORKLOAD_NAMESPACES, RESERVED_NAMESPACES } from './workload-roles.js';
+import { LDAP_DEFAULTS } from './identity-settings.js';
 
 export const USAGE = `usage: VAULT_TOKEN=... npm run infra:vault -- --address URL [options]
 
@@ -27,6 +28,11 @@ of the host in /proc/<pid>/cmdline and in ps):
   --jwt-public-key-file FILE     PEM public key(s) instead of a JWKS (repeatable)
   --nomad-namespace NAME         Nomad namespace of flowstack's jobs; every role is bound to it (default ${DEFAULTS.nomadNamespace})
   --workload-namespace NAME      namespace whose jobs may use the default role (repeatable; default ${DEFAULT_WORKLOAD_NAMESPACES.join(', ')})
+  --ldap-url URL                 humans through LDAP, e.g. ldap://ldap.example.com:389 (auth/ldap)
+  --ldap-userdn DN               base DN of people (default ${LDAP_DEFAULTS.userdn})
+  --ldap-groupdn DN              base DN of groups (default ${LDAP_DEFAULTS.groupdn})
+  --ldap-userattr ATTR           (default ${LDAP_DEFAULTS.userattr})
+  --ldap-operators-group NAME    directory group mapped to policy admin (default ${LDAP_DEFAULTS.operatorsGroup})
   --credential-ttl DURATION      dynamic credential TTL (default ${DEFAULTS.credentialTtl})
   --credential-max-ttl DURATION  dynamic credential max TTL (default ${DEFAULTS.credentialMaxTtl})
   --audit-file PATH              file audit device path on the Vault server (default ${DEFAULTS.auditFilePath});
@@ -72,6 +78,11 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'jwt-public-key-file': { type: 'string', multiple: true },
         'nomad-namespace': { type: 'string', default: DEFAULTS.nomadNamespace },
         'workload-namespace': { type: 'string', multiple: true },
+        'ldap-url': { type: 'string' },
+        'ldap-userdn': { type: 'string', default: LDAP_DEFAULTS.userdn },
+        'ldap-groupdn': { type: 'string', default: LDAP_DEFAULTS.groupdn },
+        'ldap-userattr': { type: 'string', default: LDAP_DEFAULTS.userattr },
+        'ldap-operators-group': { type: 'string', default: LDAP_DEFAULTS.operatorsGroup },
         'credential-ttl': { type: 'string', default: DEFAULTS.credentialTtl },
         'credential-max-ttl': { type: 'string', default: DEFAULTS.credentialMaxTtl },
         'audit-file': { type: 'string', default: DEFAULTS.auditFilePath },
@@ -148,6 +159,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     'VAULT_BOOTSTRAP_RABBITMQ_URL',
     '--rabbitmq-management-url',
   );
+  const ldapUrl = values['ldap-url'];
   return {
     json: values.json,
     warnings,
@@ -158,6 +170,18 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       ...(redisUrl === undefined ? {} : { redis: parseRedisUrl(redisUrl) }),
       ...(mqUrl === undefined ? {} : { rabbitmq: parseRabbitmqUrl(mqUrl) }),
       ...(jwt === undefined ? {} : { jwt }),
+      ...(ldapUrl === undefined
+        ? {}
+        : {
+            ldap: {
+              ...LDAP_DEFAULTS,
+              url: ldapUrl,
+              userdn: values['ldap-userdn'],
+              groupdn: values['ldap-groupdn'],
+              userattr: values['ldap-userattr'],
+              operatorsGroup: values['ldap-operators-group'],
+            },
+          }),
       credentialTtl: values['credential-ttl'],
       credentialMaxTtl: values['credential-max-ttl'],
       auditFilePath: values['audit-file'],

@@ -38,3 +38,12 @@ export {
   type WorkloadRole,
 } from './workload-roles.js';
 export { nomadWorkloadsRole, workloadJwtRole } from './engine-settings.js';
+export {
+  IDENTITY_NAMES,
+  LDAP_DEFAULTS,
+  OIDC_MOUNT,
+  OIDC_OPERATORS_IDENTITY_GROUP,
+  OIDC_ROLE,
+} from './identity-settings.js';
+export { mintProducerToken, type MintedToken, type MintOptions } from './producer-token.js';
+export type { LdapDirectory, OidcProvider } from './identity-settings.js';

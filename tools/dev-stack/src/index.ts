@@ -13,3 +13,4 @@ export {
   type LocalVault,
   type LocalVaultOptions,
 } from './local-vault.js';
+export { LDAP_DIRECTORY, startLocalLdap, type LocalLdap } from './local-ldap.js';

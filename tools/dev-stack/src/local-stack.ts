@@ -3,7 +3,12 @@ import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import type { Logger } from '@flowstack/observability';
 import { startLocalConsul, type LocalConsul } from './local-consul.js';
-import { PG_AUTH, startLocalVault, type LocalVault } from './local-vault.js';
+import {
+  PG_AUTH,
+  startLocalVault,
+  type LocalVault,
+  type LocalVaultOptions,
+} from './local-vault.js';
 import { devStackChecks, runPreflight } from './preflight.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 
@@ -38,7 +43,13 @@ export async function startLocalStack(options: {
    * (JWT login); PostgreSQL is then the password-checking cluster on 5433.
    */
   vault?:
-    | { port?: number; credentialTtl?: string; credentialMaxTtl?: string; servicesAddress?: string }
+    | {
+        port?: number;
+        credentialTtl?: string;
+        credentialMaxTtl?: string;
+        servicesAddress?: string;
+        identity?: LocalVaultOptions['identity'];
+      }
     | undefined;
   /** Start the Consul double; api and worker register in it and find their dependencies there. */
   consul?: { port?: number; dnsPort?: number } | undefined;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { commonConfigSchema, loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
-import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
+import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import type { Logger } from '@flowstack/observability';
 import { rabbitmqManagement } from './preflight.js';
 import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
@@ -33,6 +33,8 @@ export interface LocalVaultOptions {
   seed?: boolean;
   /** The Vault address api and worker are given, when it is not the double's own (a proxy). */
   servicesAddress?: string | undefined;
+  /** Humans' identity sources for the bootstrap (the local LDAP directory and OIDC provider). */
+  identity?: Pick<BootstrapOptions, 'ldap' | 'oidc'> | undefined;
 }
 
 /** The second PostgreSQL that checks passwords (scripts/pg-auth-cluster.sh). */
@@ -93,6 +95,7 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       ordersExchange: config.ORDERS_EXCHANGE,
       ordersQueue: config.ORDERS_QUEUE,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      ...options.identity,
     });
     const jwtFiles = {
       api: await writeWorkloadJwt(dir, 'api', privateKey),

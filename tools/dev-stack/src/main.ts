@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createLogger } from '@flowstack/observability';
+import { startIdentitySources, type IdentitySources } from './identity-sources.js';
 import { MissingDependencyError, startLocalStack } from './local-stack.js';
 import { PG_AUTH } from './local-vault.js';
 import { devStackChecks, runPreflight } from './preflight.js';
@@ -42,7 +43,8 @@ function show(service: string, line: string): void {
   }
 }
 
-const vault = useVault ? { port: Number(process.env.VAULT_DOUBLE_PORT ?? 8200) } : undefined;
+const vaultPort = Number(process.env.VAULT_DOUBLE_PORT ?? 8200);
+const vault = useVault ? { port: vaultPort } : undefined;
 const consul = useConsul
   ? {
       port: Number(process.env.CONSUL_DOUBLE_PORT ?? 8500),
@@ -59,12 +61,20 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
+let identity: IdentitySources | undefined;
 try {
+  identity = useVault
+    ? await startIdentitySources({
+        ldapPort: Number(process.env.LDAP_PORT ?? 3890),
+        oidcPort: Number(process.env.OIDC_PORT ?? 8900),
+        vaultUrl: `http://127.0.0.1:${vaultPort}`,
+      })
+    : undefined;
   const stack = await startLocalStack({
     env,
     logger,
     onLine: (service, line) => show(service, line),
-    vault,
+    vault: vault && { ...vault, identity: identity?.bootstrap },
     consul,
   });
   write(`
@@ -72,7 +82,7 @@ flowstack is running.
   API        ${stack.api.url}   (docs: ${stack.api.url}/docs, OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
   Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
-  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
+${stack.vault && identity ? `${identity.banner.join('\n')}\n` : ''}  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
 
 Try:
   curl ${stack.api.url}/v1/products
@@ -95,6 +105,7 @@ Ctrl-C stops everything.`);
     write('stopping api and worker...');
     stack
       .stop()
+      .then(() => identity?.stop())
       .then(() => process.exit(code))
       .catch(() => process.exit(1));
   };
@@ -108,6 +119,7 @@ Ctrl-C stops everything.`);
     });
   }
 } catch (error) {
+  await identity?.stop();
   if (error instanceof MissingDependencyError) {
     process.stderr.write(`flowstack cannot start:\n${error.message}\n`);
     process.exit(1);

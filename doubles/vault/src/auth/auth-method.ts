@@ -1,5 +1,6 @@
 import type { Backend } from '../core/backend.js';
 import type { Clock } from '../core/types.js';
+import type { IdentityGroups } from './identity-groups.js';
 import type { IdentityStore } from './identity-store.js';
 import type { TokenStore } from './token-store.js';
 
@@ -10,6 +11,8 @@ export interface AuthMethodContext {
   clock: Clock;
   tokens: TokenStore;
   identity: IdentityStore;
+  /** External identity groups (group aliases from OIDC's groups claim). */
+  groups: IdentityGroups;
   /** What `snapshot()` returned before a restart, when a state file is used. */
   saved: unknown;
 }

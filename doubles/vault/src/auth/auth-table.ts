@@ -5,13 +5,18 @@ import { ownEntry } from '../core/own.js';
 import { VaultError, type Clock } from '../core/types.js';
 import { createAppRoleAuth } from './approle-auth.js';
 import type { AuthMethod, AuthMethodFactory } from './auth-method.js';
+import type { IdentityGroups } from './identity-groups.js';
 import type { IdentityStore } from './identity-store.js';
 import { createJwtAuth } from './jwt-auth.js';
+import { createLdapAuth } from './ldap-auth.js';
+import { createOidcAuth } from './oidc-auth.js';
 import type { TokenStore } from './token-store.js';
 
 const AUTH_METHODS: Record<string, AuthMethodFactory> = {
   jwt: createJwtAuth,
   approle: createAppRoleAuth,
+  ldap: createLdapAuth,
+  oidc: createOidcAuth,
 };
 
 export interface AuthMount {
@@ -47,6 +52,7 @@ export interface AuthTableDeps {
   clock: Clock;
   tokens: TokenStore;
   identity: IdentityStore;
+  groups: IdentityGroups;
   tokenBackend: Backend;
 }
 
@@ -78,6 +84,7 @@ export function createAuthTable(deps: AuthTableDeps, saved: SavedAuthMount[] = [
       clock: deps.clock,
       tokens: deps.tokens,
       identity: deps.identity,
+      groups: deps.groups,
       saved: state,
     });
     const mount: AuthMount = { path, type, description, accessor, uuid, backend: method, method };

@@ -8,6 +8,7 @@ import { VaultError } from '../core/types.js';
 import { bool, duration, has, int, str, strList, strMap } from '../http/body.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import { authBlockOf, normalizePolicies } from './auth-block.js';
+import type { TokenRoles } from './token-roles.js';
 import type { StoredToken, TokenStore } from './token-store.js';
 
 export interface TokenRouteDeps {
@@ -15,6 +16,8 @@ export interface TokenRouteDeps {
   policies: PolicyStore;
   /** Whether the token holds `sudo` on the path (root always does). */
   hasSudo(token: StoredToken, path: string): Promise<boolean>;
+  /** `roles/*` and `create/:role`. */
+  roles: TokenRoles;
 }
 
 /** The token auth method mounted at auth/token/. */
@@ -119,6 +122,8 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
     const path = req.path;
     if (path === 'create' && write) return create(req, false);
     if (path === 'create-orphan' && write) return create(req, true);
+    const roleResponse = deps.roles.handle(req);
+    if (roleResponse) return roleResponse;
     const result = ((): BackendResponse => {
       if (path === 'lookup-self' && (op === 'read' || write)) {
         return { status: 200, data: lookupData(requireToken(req), true) };
@@ -171,6 +176,7 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
   };
 
   return backend(handle, {
+    exists: (path) => Promise.resolve(deps.roles.exists(path)),
     needsSudo: (path) => path === 'accessors' || path === 'revoke-orphan',
   });
 }

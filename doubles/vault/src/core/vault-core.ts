@@ -4,7 +4,13 @@ import {
   type SavedAuditDevice,
 } from '../audit/audit-broker.js';
 import { createAuthTable, type AuthTable, type SavedAuthMount } from '../auth/auth-table.js';
+import {
+  createIdentityGroups,
+  type IdentityGroups,
+  type SavedIdentityGroups,
+} from '../auth/identity-groups.js';
 import { createIdentityStore, type IdentityStore } from '../auth/identity-store.js';
+import { createTokenRoles, type TokenRole } from '../auth/token-roles.js';
 import { createTokenBackend } from '../auth/token-routes.js';
 import { createTokenStore, type StoredToken, type TokenStore } from '../auth/token-store.js';
 import { buildAcl, type Acl } from '../policy/acl.js';
@@ -21,8 +27,12 @@ export interface SavedState {
   version: 1;
   clusterId: string;
   tokens: StoredToken[];
+  /** auth/token/roles; absent in files written before token roles existed. */
+  tokenRoles?: Record<string, TokenRole>;
   policies: Record<string, string>;
   identity: Record<string, string>;
+  /** identity/group*; absent in files written before identity groups existed. */
+  identityGroups?: SavedIdentityGroups;
   authMounts: SavedAuthMount[];
   mounts: SavedMount[];
   audit: SavedAuditDevice[];
@@ -34,6 +44,7 @@ export interface VaultCore {
   tokens: TokenStore;
   policies: PolicyStore;
   identity: IdentityStore;
+  identityGroups: IdentityGroups;
   auth: AuthTable;
   mounts: MountTable;
   audit: AuditBroker;
@@ -55,10 +66,13 @@ export function createVaultCore(options: CoreOptions): VaultCore {
   const tokens = createTokenStore(clock, saved?.tokens);
   const policies = createPolicyStore(saved?.policies);
   const identity = createIdentityStore(saved?.identity);
+  const identityGroups = createIdentityGroups(saved?.identityGroups);
 
   const aclFor = async (token: StoredToken): Promise<Acl> => {
     if (token.policies.includes('root')) return buildAcl([], true);
-    const rules = resolveTemplates(await policies.rulesOf(token.policies), {
+    // Token policies plus the identity policies of the entity's groups, as Vault evaluates them.
+    const names = [...new Set([...token.policies, ...identityGroups.policiesOf(token.entityId)])];
+    const rules = resolveTemplates(await policies.rulesOf(names), {
       entityId: token.entityId,
       entityName: token.entityId === '' ? '' : `entity_${token.entityId.slice(0, 8)}`,
       aliasMountAccessor: token.authMountAccessor,
@@ -68,12 +82,14 @@ export function createVaultCore(options: CoreOptions): VaultCore {
     return buildAcl(rules);
   };
 
-  const tokenBackend = createTokenBackend({
-    tokens,
-    policies,
-    hasSudo: async (token, path) => (await aclFor(token)).capabilities(path).has('sudo'),
-  });
-  const auth = createAuthTable({ clock, tokens, identity, tokenBackend }, saved?.authMounts);
+  const hasSudo = async (token: StoredToken, path: string): Promise<boolean> =>
+    (await aclFor(token)).capabilities(path).has('sudo');
+  const tokenRoles = createTokenRoles({ tokens, policies, hasSudo }, saved?.tokenRoles);
+  const tokenBackend = createTokenBackend({ tokens, policies, hasSudo, roles: tokenRoles });
+  const auth = createAuthTable(
+    { clock, tokens, identity, groups: identityGroups, tokenBackend },
+    saved?.authMounts,
+  );
   const mounts = createMountTable(clock, options.leases, saved?.mounts);
   const audit = createAuditBroker(saved?.audit);
 
@@ -100,17 +116,20 @@ export function createVaultCore(options: CoreOptions): VaultCore {
     tokens,
     policies,
     identity,
+    identityGroups,
     auth,
     mounts,
     audit,
-    routeModules: options.routeModules,
+    routeModules: [...options.routeModules, identityGroups.routes],
     aclFor,
     snapshot: () => ({
       version: 1,
       clusterId,
       tokens: tokens.snapshot(),
+      tokenRoles: tokenRoles.snapshot(),
       policies: policies.snapshot(),
       identity: identity.snapshot(),
+      identityGroups: identityGroups.snapshot(),
       authMounts: auth.snapshot(),
       mounts: mounts.snapshot(),
       audit: audit.snapshot(),

@@ -10,7 +10,15 @@ import {
 } from '../../core/types.js';
 import { bool, duration, has, int, str, strList, type Body } from '../../http/body.js';
 import { checkNames, type NamePolicy } from './name-policy.js';
-import { keySpec, type KeySpec } from './key-spec.js';
+import { keySpec } from './key-spec.js';
+import {
+  generateIntermediateCsr,
+  setSigned,
+  signIntermediate,
+  signLeaf,
+  type IssuerState,
+  type PendingIntermediate,
+} from './pki-intermediate.js';
 import { colonHex } from './serial.js';
 import { readPkiUrls, writePkiUrls, type PkiUrls } from './pki-urls.js';
 import { nameRecord } from '../../core/own.js';
@@ -18,16 +26,7 @@ import { nameRecord } from '../../core/own.js';
 /** X.509 code is loaded on first use: @peculiar/x509 and its reflect-metadata slow startup. */
 const loadX509 = () => import('./x509-keys.js');
 
-interface CaState {
-  certificate: string;
-  keyPkcs8: string;
-  keySpec: KeySpec;
-  issuerId: string;
-  keyId: string;
-  issuerName: string;
-  serial: string;
-  notAfterMs: number;
-}
+type CaState = IssuerState;
 
 interface PkiRole extends NamePolicy {
   ttl: number;
@@ -44,6 +43,8 @@ interface PkiState {
   roles: Record<string, PkiRole>;
   /** colon serial -> PEM of every certificate issued (no_store is not implemented). */
   certs: Record<string, string>;
+  /** The key intermediate/generate made, waiting for intermediate/set-signed. */
+  pending?: PendingIntermediate | undefined;
 }
 
 /** Vault's system max lease TTL, the default ceiling for roles and the root. */
@@ -144,7 +145,8 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
       serverFlag: bool(body, 'server_flag', current?.serverFlag ?? true),
       clientFlag: bool(body, 'client_flag', current?.clientFlag ?? true),
     };
-    keySpec(role.keyType, role.keyBits);
+    // "any" accepts whatever key a CSR carries (sign/:role only), as Consul's leaf-cert role asks.
+    if (role.keyType !== 'any') keySpec(role.keyType, role.keyBits);
     if (role.maxTtl > 0 && role.ttl > role.maxTtl)
       throw new VaultError(400, '"ttl" value must be less than "max_ttl" value');
     state.roles[name] = role;
@@ -168,7 +170,7 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
         ttl: r.ttl,
         max_ttl: r.maxTtl,
         key_type: r.keyType,
-        key_bits: keySpec(r.keyType, r.keyBits).bits,
+        key_bits: r.keyType === 'any' ? 0 : keySpec(r.keyType, r.keyBits).bits,
         server_flag: r.serverFlag,
         client_flag: r.clientFlag,
         generate_lease: false,
@@ -276,13 +278,62 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
       data: {
         certificate: pem,
         issuing_ca: ca.certificate,
-        ca_chain: [ca.certificate],
+        ca_chain: [ca.certificate, ...(ca.chain ?? [])],
         private_key: privateKeyPem(await exportPkcs8(keys.privateKey), spec),
         private_key_type: spec.type,
         serial_number: serial.colon,
         expiration: Math.floor(notAfter.getTime() / 1000),
       },
     };
+  };
+
+  /** intermediate/*, root/sign-intermediate and sign/:role (pki-intermediate.ts). */
+  const routeIntermediate = async (
+    op: EngineRequest['operation'],
+    path: string,
+    body: Body,
+  ): Promise<EngineResponse | undefined> => {
+    if (op !== 'create' && op !== 'update') return undefined;
+    if (path === 'intermediate/generate/internal') {
+      const { pending, data } = await generateIntermediateCsr(body);
+      state.pending = pending;
+      return { status: 200, data };
+    }
+    if (path === 'intermediate/generate/exported') {
+      throw new VaultError(400, 'intermediate/generate/exported is not supported by this double');
+    }
+    if (path === 'root/sign-intermediate') {
+      const { data, serial, pem, warnings } = await signIntermediate(
+        caOrFail(),
+        body,
+        now(),
+        MOUNT_MAX_TTL,
+      );
+      state.certs[serial] = pem;
+      return { status: 200, data, warnings };
+    }
+    if (path === 'intermediate/set-signed') {
+      const { issuer, data } = await setSigned(state.pending, body);
+      state.ca = issuer;
+      state.pending = undefined;
+      state.certs[issuer.serial] = issuer.certificate;
+      return { status: 200, data };
+    }
+    const signRole = /^sign\/([^/]+)$/.exec(path)?.[1];
+    if (signRole !== undefined) {
+      const role = state.roles[signRole];
+      if (!role) throw new VaultError(400, `unknown role: ${signRole}`);
+      const { data, serial, pem, warnings } = await signLeaf(
+        caOrFail(),
+        body,
+        now(),
+        role,
+        MOUNT_MAX_TTL,
+      );
+      state.certs[serial] = pem;
+      return { status: 200, data, warnings };
+    }
+    return undefined;
   };
 
   const caOrFail = (): CaState => {
@@ -293,18 +344,20 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
   const route = async (req: EngineRequest): Promise<EngineResponse> => {
     const { operation: op, path, body } = req;
     const write = op === 'create' || op === 'update';
+    // An empty body when the mount has no issuer yet: Consul's provider_vault.go getCA reads that
+    // as "mounted, not initialized". ca_chain is the issuer and every CA above it.
     if (path === 'ca/pem' && op === 'read') {
       return {
         status: 200,
-        raw: { contentType: 'application/pem-file', body: caOrFail().certificate },
+        raw: { contentType: 'application/pem-file', body: state.ca?.certificate ?? '' },
       };
     }
     if (path === 'ca_chain' && op === 'read') {
-      return {
-        status: 200,
-        raw: { contentType: 'application/pem-file', body: caOrFail().certificate },
-      };
+      const chain = state.ca ? [state.ca.certificate, ...(state.ca.chain ?? [])] : [];
+      return { status: 200, raw: { contentType: 'application/pem-file', body: chain.join('\n') } };
     }
+    const intermediate = await routeIntermediate(op, path, body);
+    if (intermediate) return intermediate;
     if (path === 'cert/ca' && op === 'read') {
       return {
         status: 200,
