@@ -16,7 +16,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 export function createHttpServer(state: State, shutdown: AbortSignal): http.Server {
   const routes = buildRoutes(state);
-  return http.createServer((request, response) => {
+  // Nagle off explicitly (node:http's default too): small answers on kept-alive connections
+  // must not wait for the client's delayed ACK.
+  return http.createServer({ noDelay: true }, (request, response) => {
     void handle(request, response).catch((error: unknown) => {
       const status = error instanceof ConsulDoubleError ? error.status : 500;
       const message = error instanceof Error ? error.message : String(error);
@@ -76,19 +78,21 @@ function send(response: http.ServerResponse, reply: Reply, pretty: boolean, stat
     response.setHeader('X-Consul-Knownleader', 'true');
     response.setHeader('X-Consul-Lastcontact', '0');
   }
-  if (reply.raw !== undefined) {
-    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end(reply.raw);
-  } else if (reply.text !== undefined) {
-    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end(reply.text);
-  } else if (reply.json !== undefined) {
-    response.writeHead(status, { 'Content-Type': 'application/json' });
-    response.end(pretty ? `${JSON.stringify(reply.json, null, 4)}\n` : JSON.stringify(reply.json));
-  } else {
-    response.writeHead(status);
-    response.end();
-  }
+  let body: string | Buffer | undefined;
+  let contentType: string | undefined = 'text/plain; charset=utf-8';
+  if (reply.raw !== undefined) body = reply.raw;
+  else if (reply.text !== undefined) body = reply.text;
+  else if (reply.json !== undefined) {
+    contentType = 'application/json';
+    body = pretty ? `${JSON.stringify(reply.json, null, 4)}\n` : JSON.stringify(reply.json);
+  } else contentType = undefined;
+  // Consul (Go net/http) frames buffered answers with Content-Length; one framed write also
+  // keeps a kept-alive answer from being split into chunked pieces on the socket.
+  const headers: Record<string, string | number> = {};
+  if (contentType !== undefined) headers['Content-Type'] = contentType;
+  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
+  response.writeHead(status, headers);
+  response.end(body);
 }
 
 async function readBody(request: http.IncomingMessage): Promise<Buffer> {

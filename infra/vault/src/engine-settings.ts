@@ -199,6 +199,10 @@ export function redisAclRules(options: BootstrapOptions): string[] {
     '+ping',
     '+info',
     '+client|setname',
+    // The cache's in-process tier: invalidations on one channel (@flowstack/cache, `local`).
+    '+publish',
+    '+subscribe',
+    `&${options.redisKeyPrefix}invalidate`,
   ];
 }
 

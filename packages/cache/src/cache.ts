@@ -9,6 +9,7 @@ import type { Logger } from '@flowstack/observability';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { CacheUnavailableError } from './cache-errors.js';
+import { LocalTier, weakEtag, type LocalEntry, type LocalTierOptions } from './local-tier.js';
 import { createRateLimitedWarn } from './rate-limited-log.js';
 
 export interface Cache {
@@ -27,14 +28,47 @@ export interface Cache {
   getJson<T>(key: string, parse: (raw: unknown) => T): Promise<T | undefined>;
   /** Throws CacheUnavailableError. */
   setJson(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /**
+   * getOrLoad for a response body: the value's JSON text and its ETag, so a hit costs no
+   * serialisation. Same fallbacks as getOrLoad.
+   */
+  getBodyOrLoad<T>(
+    key: string,
+    ttlSeconds: number,
+    load: () => Promise<T | undefined>,
+    parse: (raw: unknown) => T,
+  ): Promise<CachedBody | undefined>;
+  /**
+   * getOrLoad for many keys at once: the in-process tier, then one pipelined round trip to Redis,
+   * then one `load` call for what is still missing. Keys `load` does not return are absent.
+   */
+  getManyOrLoad<T>(
+    keys: readonly string[],
+    ttlSeconds: number,
+    load: (missing: readonly string[]) => Promise<ReadonlyMap<string, T>>,
+    parse: (raw: unknown) => T,
+  ): Promise<Map<string, T>>;
   /** SET NX EX: true when this call set it. Throws CacheUnavailableError. */
   setJsonIfAbsent(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
+  /**
+   * SET NX EX GET in one command: `{ claimed: true }` when this call set the value, else the
+   * value already there (parsed, or undefined when corrupt). Atomic: two callers can never both
+   * claim, and the loser always sees the winner's value. Throws CacheUnavailableError.
+   */
+  claimJson<T>(
+    key: string,
+    value: unknown,
+    ttlSeconds: number,
+    parse: (raw: unknown) => T,
+  ): Promise<{ claimed: true } | { claimed: false; existing: T | undefined }>;
   /** How many of the keys existed. Throws CacheUnavailableError. */
   delete(...keys: string[]): Promise<number>;
   /** Throws CacheUnavailableError. */
   ping(): Promise<void>;
   /** Whether the connection is up and ready for commands right now. */
   readonly ready: boolean;
+  /** Whether reads are served from the in-process tier right now (subscribed to invalidations). */
+  readonly localTierActive: boolean;
   close(): Promise<void>;
 }
 
@@ -59,9 +93,33 @@ export interface CacheOptions {
   logger: Logger;
   /** Called each time getOrLoad serves without Redis ("get" or "set"): hook for a metric. */
   onDegraded?: (operation: string) => void;
+  /**
+   * An in-process tier in front of Redis for getOrLoad, getBodyOrLoad and getManyOrLoad. It
+   * serves only while subscribed to the invalidation channel (`<keyPrefix>invalidate`), where
+   * setJson and delete announce the keys they change, so every instance drops its copy; `ttlMs`
+   * bounds an entry's life if an announcement is missed. Off when absent or ttlMs is 0.
+   */
+  local?: LocalTierOptions;
+}
+
+export interface CachedBody {
+  readonly json: string;
+  readonly etag: string;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+
+/** An entry the local tier does not keep; its ETag is computed only if someone asks. */
+function entryOf(json: string, value: unknown): LocalEntry {
+  let etag: string | undefined;
+  return {
+    json,
+    value,
+    get etag() {
+      return (etag ??= weakEtag(json));
+    },
+  };
+}
 const DEFAULT_MAX_RECONNECT_DELAY_MS = 2_000;
 const WARN_INTERVAL_MS = 10_000;
 
@@ -118,6 +176,72 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   let client = openClient(address);
   await connect(client);
 
+  const tier =
+    options.local !== undefined && options.local.ttlMs > 0
+      ? new LocalTier(options.local)
+      : undefined;
+  const channel = `${options.keyPrefix}invalidate`;
+  let subscriber: Redis | undefined;
+  let subscribed = false;
+
+  /**
+   * A second connection in subscriber mode. The tier serves only between a confirmed SUBSCRIBE
+   * and the connection's loss (then it is emptied): an invalidation cannot be missed unnoticed.
+   */
+  function openSubscriber(at: ServiceAddress): Redis {
+    const redis = new Redis({
+      host: at.host,
+      port: at.port,
+      username: credentials.username,
+      password: credentials.password,
+      connectionName:
+        options.connectionName === undefined ? undefined : `${options.connectionName}-invalidate`,
+      lazyConnect: true,
+      autoResubscribe: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: Math.max(commandTimeout * 2, 1_000),
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+    });
+    redis.on('error', (error: Error) => {
+      warn('invalidation', { err: error }, 'redis invalidation channel error; local tier off');
+    });
+    redis.on('ready', () => {
+      redis.subscribe(channel).then(
+        () => {
+          subscribed = true;
+        },
+        (error: unknown) => {
+          warn('invalidation', { err: error }, 'redis refused SUBSCRIBE; local tier off');
+        },
+      );
+    });
+    redis.on('close', () => {
+      subscribed = false;
+      tier?.clear();
+    });
+    redis.on('message', (_channel: string, key: string) => {
+      tier?.delete(key);
+    });
+    return redis;
+  }
+  if (tier !== undefined) {
+    subscriber = openSubscriber(address);
+    await subscriber.connect().catch(() => undefined);
+  }
+  const localTier = (): LocalTier | undefined => (subscribed ? tier : undefined);
+
+  /** Drops local copies here and, best effort, in every other instance. */
+  async function announce(keys: readonly string[]): Promise<void> {
+    if (tier === undefined) return;
+    for (const key of keys) tier.delete(key);
+    try {
+      await Promise.all(keys.map((key) => client.publish(channel, key)));
+    } catch (error) {
+      warn('invalidation', { err: error }, 'invalidation not announced; other copies expire');
+    }
+  }
+
   let moving: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -149,6 +273,12 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     client = replacement;
     log.info({ from, to: address }, 'redis moved; new commands go to the new address');
     await quit(previous);
+    if (subscriber !== undefined) {
+      const old = subscriber;
+      subscriber = openSubscriber(address);
+      old.disconnect();
+      await subscriber.connect().catch(() => undefined);
+    }
   }
 
   function move(next: ServiceAddress): Promise<void> {
@@ -166,6 +296,10 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     // Read by ioredis on every reconnect.
     client.options.username = next.username;
     client.options.password = next.password;
+    if (subscriber !== undefined) {
+      subscriber.options.username = next.username;
+      subscriber.options.password = next.password;
+    }
     if (client.status !== 'ready' || (next.username === undefined && next.password === undefined)) {
       log.info(
         { generation, username: next.username },
@@ -217,9 +351,54 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     }
   }
 
+  /** Parses a Redis reply and keeps it in the local tier; undefined for a miss or a bad value. */
+  function remember<T>(
+    key: string,
+    raw: string | null,
+    parse: (raw: unknown) => T,
+  ): LocalEntry | undefined {
+    const value = decode(key, raw, parse);
+    if (value === undefined || raw === null) return undefined;
+    return localTier()?.set(key, raw, value) ?? entryOf(raw, value);
+  }
+
+  async function readThrough<T>(
+    key: string,
+    ttlSeconds: number,
+    load: () => Promise<T | undefined>,
+    parse: (raw: unknown) => T,
+  ): Promise<LocalEntry | undefined> {
+    const local = localTier();
+    const hit = local?.get(key);
+    if (hit !== undefined) return hit;
+    let raw: string | null;
+    try {
+      raw = await traced('get', () => client.get(key));
+    } catch (error) {
+      degraded('get', error);
+      const value = await load();
+      return value === undefined ? undefined : entryOf(JSON.stringify(value), value);
+    }
+    const cached = remember(key, raw, parse);
+    if (cached !== undefined) return cached;
+    const value = await load();
+    if (value === undefined) return undefined;
+    const json = JSON.stringify(value);
+    try {
+      await traced('set', () => client.set(key, json, 'EX', ttlSeconds));
+    } catch (error) {
+      degraded('set', error);
+    }
+    return local?.set(key, json, value, ttlSeconds * 1000) ?? entryOf(json, value);
+  }
+
   return {
     get ready() {
       return client.status === 'ready';
+    },
+
+    get localTierActive() {
+      return localTier() !== undefined;
     },
 
     async getOrLoad<T>(
@@ -228,23 +407,70 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       load: () => Promise<T | undefined>,
       parse: (raw: unknown) => T,
     ): Promise<T | undefined> {
-      let raw: string | null;
+      return (await readThrough(key, ttlSeconds, load, parse))?.value as T | undefined;
+    },
+
+    async getBodyOrLoad<T>(
+      key: string,
+      ttlSeconds: number,
+      load: () => Promise<T | undefined>,
+      parse: (raw: unknown) => T,
+    ): Promise<CachedBody | undefined> {
+      return readThrough(key, ttlSeconds, load, parse);
+    },
+
+    async getManyOrLoad<T>(
+      keys: readonly string[],
+      ttlSeconds: number,
+      load: (missing: readonly string[]) => Promise<ReadonlyMap<string, T>>,
+      parse: (raw: unknown) => T,
+    ): Promise<Map<string, T>> {
+      const found = new Map<string, T>();
+      const local = localTier();
+      let missing = [...new Set(keys)].filter((key) => {
+        const entry = local?.get(key);
+        if (entry !== undefined) found.set(key, entry.value as T);
+        return entry === undefined;
+      });
+      if (missing.length === 0) return found;
+      let redisUp = true;
       try {
-        raw = await traced('get', () => client.get(key));
+        const replies = await traced('get', () => {
+          const pipeline = client.pipeline();
+          for (const key of missing) pipeline.get(key);
+          return pipeline.exec();
+        });
+        missing = missing.filter((key, index) => {
+          const [error, raw] = replies?.[index] ?? [new Error('no reply')];
+          const entry = error ? undefined : remember(key, raw as string | null, parse);
+          if (entry !== undefined) found.set(key, entry.value as T);
+          return entry === undefined;
+        });
       } catch (error) {
+        redisUp = false;
         degraded('get', error);
-        return load();
       }
-      const cached = decode(key, raw, parse);
-      if (cached !== undefined) return cached;
-      const value = await load();
-      if (value === undefined) return undefined;
-      try {
-        await traced('set', () => client.set(key, JSON.stringify(value), 'EX', ttlSeconds));
-      } catch (error) {
-        degraded('set', error);
+      if (missing.length === 0) return found;
+      const loaded = await load(missing);
+      const writes: [string, string][] = [];
+      for (const [key, value] of loaded) {
+        found.set(key, value);
+        const json = JSON.stringify(value);
+        local?.set(key, json, value, ttlSeconds * 1000);
+        writes.push([key, json]);
       }
-      return value;
+      if (redisUp && writes.length > 0) {
+        try {
+          await traced('set', () => {
+            const pipeline = client.pipeline();
+            for (const [key, json] of writes) pipeline.set(key, json, 'EX', ttlSeconds);
+            return pipeline.exec();
+          });
+        } catch (error) {
+          degraded('set', error);
+        }
+      }
+      return found;
     },
 
     async getJson<T>(key: string, parse: (raw: unknown) => T): Promise<T | undefined> {
@@ -255,6 +481,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     async setJson(key: string, value: unknown, ttlSeconds: number): Promise<void> {
       const json = JSON.stringify(value);
       await command('set', () => client.set(key, json, 'EX', ttlSeconds));
+      await announce([key]);
     },
 
     async setJsonIfAbsent(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
@@ -265,9 +492,29 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       return reply === 'OK';
     },
 
+    async claimJson<T>(
+      key: string,
+      value: unknown,
+      ttlSeconds: number,
+      parse: (raw: unknown) => T,
+    ): Promise<{ claimed: true } | { claimed: false; existing: T | undefined }> {
+      const json = JSON.stringify(value);
+      // Redis 7.0+: with NX, GET returns the value that prevented the SET, or nil when it set.
+      const reply = await command('claim', () =>
+        client.call('SET', key, json, 'EX', String(ttlSeconds), 'NX', 'GET'),
+      );
+      if (reply === null) return { claimed: true };
+      return {
+        claimed: false,
+        existing: decode(key, typeof reply === 'string' ? reply : null, parse),
+      };
+    },
+
     async delete(...keys: string[]): Promise<number> {
       if (keys.length === 0) return 0;
-      return command('delete', () => client.del(...keys));
+      const deleted = await command('delete', () => client.del(...keys));
+      await announce(keys);
+      return deleted;
     },
 
     async ping(): Promise<void> {
@@ -279,6 +526,8 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       unsubscribe();
       unsubscribeMove();
       await moving;
+      subscriber?.disconnect();
+      tier?.clear();
       await quit(client);
     },
   };

@@ -70,7 +70,7 @@ export const apiConfigSchema = z.object({
   CACHE_TTL_SECONDS: positiveInt(60, 'Lifetime of cached catalog entries in Redis.'),
   PENDING_ORDER_TTL_SECONDS: positiveInt(
     86_400,
-    'Lifetime of the pending-order marker in Redis, until the worker stores the order.',
+    'Lifetime of an Idempotency-Key claim in Redis (fingerprint, accept time); it outlives the stored order, so the key reused with another body stays a 422.',
   ),
   PUBLISH_CONFIRM_TIMEOUT_MS: positiveInt(
     5_000,
@@ -91,6 +91,20 @@ export const apiConfigSchema = z.object({
   API_DOCS_ENABLED: bool(
     false,
     'Serve interactive API docs (Swagger UI) at /docs; the document itself is always at /openapi.json. npm run dev turns it on.',
+  ),
+  // In-process cache tier in front of Redis (catalog and stored orders), see @flowstack/cache.
+  CACHE_LOCAL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5_000)
+    .describe(
+      'Longest an entry is served from the in-process tier if an invalidation is missed (cross-instance invalidation goes over Redis pub/sub); 0 = no in-process tier.',
+    ),
+  CACHE_LOCAL_MAX_ENTRIES: positiveInt(10_000, 'Most entries in the in-process cache tier.'),
+  CACHE_LOCAL_MAX_BYTES: positiveInt(
+    16 * 1024 * 1024,
+    'Most bytes of cached JSON text in the in-process cache tier.',
   ),
 });
 

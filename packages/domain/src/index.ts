@@ -1,5 +1,6 @@
 export {
-  getProduct,
+  getProductBody,
+  getProducts,
   listProducts,
   type CatalogDeps,
   type ProductPage,
@@ -9,15 +10,19 @@ export { storeOrder, type StoreOrderDeps } from './use-cases/store-order.js';
 export { storeOrders, type StoredBatch } from './use-cases/store-orders.js';
 export { getOrder, type GetOrderDeps } from './use-cases/get-order.js';
 export { orderIdFor, fingerprintOf } from './use-cases/order-id.js';
-export { cacheKeys, ORDER_CREATED } from './use-cases/cache-keys.js';
+export { cacheKeys } from './use-cases/cache-keys.js';
+export {
+  ORDER_CREATED,
+  orderCreatedMessageSchema,
+  publishOrderCreated,
+  type OrderCreatedMessage,
+} from './order-created.js';
 export {
   placeOrderRequestSchema,
-  orderCreatedMessageSchema,
   idempotencyKeySchema,
   productIdSchema,
   orderIdSchema,
   type PlaceOrderRequest,
-  type OrderCreatedMessage,
 } from './use-cases/order-schemas.js';
 export type {
   ProductView,

@@ -3,8 +3,15 @@ export interface BackoffOptions {
   maxDelayMs?: number;
 }
 
-export const DEFAULT_INITIAL_DELAY_MS = 500;
-export const DEFAULT_MAX_DELAY_MS = 30_000;
+export const DEFAULT_INITIAL_DELAY_MS = 200;
+/**
+ * The api must accept orders again within 2 s of the broker's return: with the delay capped at
+ * 1 s (0.5-1 s after jitter) the next attempt starts at most 1 s after the broker is back, which
+ * leaves a second for the connection, the channels and the topology. A 30 s cap let a broker
+ * that came back after a long outage wait up to 30 s for the api. Against a broker that stays
+ * down that is one attempt a second per process, which the broker does not notice.
+ */
+export const DEFAULT_MAX_DELAY_MS = 1_000;
 
 /**
  * Delay before retry number `attempt` (1-based): exponential, capped, with "equal jitter" (half

@@ -1,4 +1,4 @@
-import { createCache, type Cache } from '@flowstack/cache';
+import { createCache, type Cache, type LocalTierOptions } from '@flowstack/cache';
 import { createDatabase, type Database } from '@flowstack/db';
 import { AppError } from '@flowstack/errors';
 import type { Lifecycle } from '@flowstack/lifecycle';
@@ -33,6 +33,8 @@ export interface OpenDataServicesOptions {
   startupTimeoutMs?: number;
   /** Addresses that can move (Consul discovery, see openConsul); static *_HOST/*_PORT otherwise. */
   addresses?: ConsulWiring['addresses'];
+  /** An in-process tier in front of Redis (see @flowstack/cache); none when absent. */
+  localCache?: LocalTierOptions;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       address: options.addresses?.redis,
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       logger,
+      ...(options.localCache === undefined ? {} : { local: options.localCache }),
     });
     return { value: client, stop: () => client.close() };
   });

@@ -263,6 +263,30 @@ describe('transit', () => {
       await direct.open(rewrapped[2] ?? ''),
     ]).toEqual(['d@x.test', 'e@x.test', 'f@x.test']);
   });
+
+  it('when many values are sealed at once, then they share batched Transit calls and each opens to its own address', async () => {
+    const client = await clientWith({ method: 'token', token: vault.rootToken });
+    const key = `batched-${randomUUID().slice(0, 8)}`;
+    await vault.call('POST', `transit-${suffix}/keys/${key}`, {});
+    const transit = client.transit(key, `transit-${suffix}`);
+    const calls = { one: 0, many: 0 };
+    const counted = {
+      ...transit,
+      encrypt: (plaintext: string) => ((calls.one += 1), transit.encrypt(plaintext)),
+      encryptMany: (plaintexts: readonly string[]) => (
+        (calls.many += 1),
+        transit.encryptMany(plaintexts)
+      ),
+    };
+    const sealer = createTransitSealer(counted);
+    const addresses = Array.from({ length: 30 }, (_, i) => `batch-${i}@x.test`);
+    secretsSeen.push(...addresses);
+    const sealed = await Promise.all(addresses.map((address) => sealer.seal(address)));
+    // The first goes out alone, at once; the 29 that arrived meanwhile share the next call.
+    expect(calls).toEqual({ one: 1, many: 1 });
+    for (const value of sealed) expect(value).toMatch(/^vault:v1:/);
+    expect(await Promise.all(sealed.map((value) => transit.decrypt(value)))).toEqual(addresses);
+  });
 });
 
 describe('failures', () => {

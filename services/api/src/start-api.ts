@@ -39,6 +39,11 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       metrics,
       lifecycle,
       addresses: consul.addresses,
+      localCache: {
+        ttlMs: config.CACHE_LOCAL_TTL_MS,
+        maxEntries: config.CACHE_LOCAL_MAX_ENTRIES,
+        maxBytes: config.CACHE_LOCAL_MAX_BYTES,
+      },
     });
     const publisher = queue.createPublisher({
       exchange: config.ORDERS_EXCHANGE,

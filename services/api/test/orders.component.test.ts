@@ -6,7 +6,14 @@ import {
   orderRequestFor,
   uniqueIdempotencyKey,
 } from '@flowstack/domain/testing';
-import { orderIdFor, type ProductView } from '@flowstack/domain';
+import {
+  cacheKeys,
+  fingerprintOf,
+  orderIdFor,
+  storeOrder,
+  type ProductView,
+} from '@flowstack/domain';
+import { createLogger } from '@flowstack/observability';
 import { startApiUnderTest, type ApiUnderTest } from './support/api-under-test.js';
 
 let api: ApiUnderTest;
@@ -181,4 +188,81 @@ describe('GET /v1/orders/:id', () => {
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     },
   );
+});
+
+/** What the worker does with an accepted order, run here so the test decides when. */
+async function storeAsWorker(key: string, body: ReturnType<typeof orderRequestFor>) {
+  await storeOrder(
+    {
+      db: api.db,
+      cache: api.cache,
+      logger: createLogger({ service: 'worker', level: 'silent' }),
+      cacheTtlSeconds: 60,
+    },
+    {
+      version: 1,
+      orderId: orderIdFor(key),
+      requestFingerprint: fingerprintOf(body),
+      customerEmail: `plain:${body.customerEmail}`,
+      items: body.items,
+      acceptedAt: new Date().toISOString(),
+    },
+  );
+}
+
+// The security review's F6: a key reused with another body was sometimes answered 202 (the
+// check and the claim were two steps, and the worker deleted the claim after storing).
+describe('one Idempotency-Key, two bodies', () => {
+  it('when both bodies race for a fresh key, then only one body is ever accepted and every message carries it', async () => {
+    const key = uniqueIdempotencyKey();
+    const bodies = [orderRequestFor([product], 1), orderRequestFor([product], 2)];
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post(key, bodies[i % 2]).then((r) => [i % 2, r.status])),
+    );
+    const accepted = new Set(answers.filter(([, status]) => status === 202).map(([body]) => body));
+    expect(accepted.size).toBe(1);
+    const winner = [...accepted][0]!;
+    // A 503 (Redis slower than its command timeout on a loaded machine) promises nothing; what
+    // must never happen is a 202 for the other body.
+    for (const [body, status] of answers)
+      expect([body === winner ? 202 : 422, 503]).toContain(status);
+    const messages = await api.waitForPublished(1);
+    const ours = messages.filter((m) => m.messageId === orderIdFor(key));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const message of ours)
+      expect(message.body).toMatchObject({ requestFingerprint: fingerprintOf(bodies[winner]) });
+  });
+
+  it('when the other body arrives while the worker stores the first, then it is never a 202', async () => {
+    const key = uniqueIdempotencyKey();
+    const first = orderRequestFor([product], 1);
+    await post(key, first).expect(202);
+    const other = orderRequestFor([product], 2);
+    const [, ...answers] = await Promise.all([
+      storeAsWorker(key, first),
+      ...Array.from({ length: 20 }, () => post(key, other).then((r) => r.status)),
+    ]);
+    expect(answers.filter((status) => status === 202)).toEqual([]);
+    expect(await post(key, other).then((r) => r.status)).toBe(422);
+  });
+
+  it('when the order was stored, then the other body is a 422 and the stored body a replay', async () => {
+    const key = uniqueIdempotencyKey();
+    const stored = orderRequestFor([product], 1);
+    await post(key, stored).expect(202);
+    await storeAsWorker(key, stored);
+    await post(key, orderRequestFor([product], 3)).expect(422);
+    await post(key, stored).expect(202);
+  });
+
+  it('when the key is older than its claim, then PostgreSQL still refuses the other body, and retries of the stored body stay replays', async () => {
+    const key = uniqueIdempotencyKey();
+    const stored = orderRequestFor([product], 1);
+    await post(key, stored).expect(202);
+    await storeAsWorker(key, stored);
+    await api.cache.delete(cacheKeys.pendingOrder(orderIdFor(key)));
+    const reused = await post(key, orderRequestFor([product], 4)).expect(422);
+    expect(reused.body.type).toMatch(/idempotency-key-reused$/);
+    await post(key, stored).expect(202);
+  });
 });

@@ -36,5 +36,12 @@ describe('the k6 script', () => {
     expect(exported).toEqual(expect.arrayContaining(['options', 'setup', 'traffic', 'completion']));
     expect(source).toContain("['read', 'write', 'mixed']");
     expect(source).toContain("orders_missing: ['count==0']");
+    for (const metric of [
+      "'http_req_duration{name:GET /v1/products/:id}'",
+      "'http_req_duration{name:POST /v1/orders}'",
+      'order_end_to_end_ms',
+    ])
+      expect(source).toMatch(new RegExp(`${metric.replace(/[{}()/:]/g, '\\$&')}: \\[\`p\\(99\\)<`));
+    expect(source).not.toMatch(/^import .*https:/m);
   });
 });

@@ -5,6 +5,7 @@ export {
   type ServiceProcess,
   type SpawnOptions,
 } from './service-process.js';
+export { startLocalConsul, type LocalConsul } from './local-consul.js';
 export { findUnreachable, isReachable, localDependencies, type Dependency } from './preflight.js';
 export {
   startLocalVault,

@@ -65,9 +65,18 @@ export function createListRewriter(): (chunk: Buffer) => Buffer {
   };
 }
 
-/** A TCP server that feeds every connection, LIST lines rewritten, to the HTTP server. */
+/**
+ * A TCP server that feeds every connection, LIST lines rewritten, to the HTTP server.
+ *
+ * Two things keep kept-alive requests from stalling (measured: 200 sequential requests took
+ * 20-40 ms each before, about 1 ms after). node:http only turns Nagle off on sockets its own
+ * `net.Server` accepted, so this accepted socket gets `setNoDelay` here. And node:http corks the
+ * head and body of a response: without `writev` the Duplex would hand them to the socket as
+ * separate small writes, the second of which Nagle holds until the client's delayed ACK.
+ */
 export function acceptWithListVerb(http: Server): NetServer {
   return createNetServer((socket: Socket) => {
+    socket.setNoDelay(true);
     const rewrite = createListRewriter();
     const wrapped = new Duplex({
       read() {
@@ -75,6 +84,12 @@ export function acceptWithListVerb(http: Server): NetServer {
       },
       write(chunk: Buffer, _encoding, callback) {
         socket.write(chunk, callback);
+      },
+      writev(chunks: { chunk: Buffer }[], callback) {
+        socket.write(
+          chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)),
+          callback,
+        );
       },
       final(callback) {
         socket.end(callback);

@@ -26,11 +26,17 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/**
+ * Vault (Go net/http) frames small answers with Content-Length; so does this, which also keeps
+ * the answer one socket write instead of chunked pieces (head, size line, body, terminator).
+ */
 function send(res: ServerResponse, out: HttpOutput): void {
-  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  if (out.contentType && out.status !== 204) headers['Content-Type'] = out.contentType;
+  const headers: Record<string, string | number> = { 'Cache-Control': 'no-store' };
+  const body = out.status === 204 ? undefined : out.body;
+  if (out.contentType && body !== undefined) headers['Content-Type'] = out.contentType;
+  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
   res.writeHead(out.status, headers);
-  res.end(out.status === 204 ? undefined : out.body);
+  res.end(body);
 }
 
 /** Serves the pipeline over node:http and resolves once listening. */

@@ -6,5 +6,3 @@ export const cacheKeys = {
   storedOrder: (id: string) => `order:${id}`,
   pendingOrder: (id: string) => `order:pending:${id}`,
 };
-
-export const ORDER_CREATED = 'order.created';

@@ -1,4 +1,4 @@
-import type { Cache } from '@flowstack/cache';
+import type { Cache, CachedBody } from '@flowstack/cache';
 import type { Queryable } from '@flowstack/db';
 import { AppError } from '@flowstack/errors';
 import { z } from 'zod';
@@ -23,17 +23,45 @@ const productViewSchema = z.object({
 const parseProduct = (raw: unknown): ProductView => productViewSchema.parse(raw);
 const parseProductList = (raw: unknown): ProductView[] => z.array(productViewSchema).parse(raw);
 
-export async function getProduct(deps: CatalogDeps, id: string): Promise<ProductView> {
+function assertProductId(id: string): void {
   if (!productIdSchema.safeParse(id).success)
     throw AppError.notFound(`Product ${JSON.stringify(id.slice(0, 64))} does not exist.`);
-  const product = await deps.cache.getOrLoad(
+}
+
+/**
+ * The product as its JSON body and ETag, kept with the cache entry: a cache hit is answered
+ * without serialising or hashing anything.
+ */
+export async function getProductBody(deps: CatalogDeps, id: string): Promise<CachedBody> {
+  assertProductId(id);
+  const body = await deps.cache.getBodyOrLoad(
     cacheKeys.product(id),
     deps.cacheTtlSeconds,
     () => products.findProduct(deps.db, id),
     parseProduct,
   );
-  if (product === undefined) throw AppError.notFound(`Product ${id} does not exist.`);
-  return product;
+  if (body === undefined) throw AppError.notFound(`Product ${id} does not exist.`);
+  return body;
+}
+
+/** The products that exist among `ids`, by id: cache tiers first, one SELECT for the rest. */
+export async function getProducts(
+  deps: CatalogDeps,
+  ids: readonly string[],
+): Promise<Map<string, ProductView>> {
+  const byKey = await deps.cache.getManyOrLoad(
+    ids.map((id) => cacheKeys.product(id)),
+    deps.cacheTtlSeconds,
+    async (missing) => {
+      const found = await products.findProducts(
+        deps.db,
+        missing.map((key) => key.slice(cacheKeys.product('').length)),
+      );
+      return new Map([...found].map(([id, product]) => [cacheKeys.product(id), product]));
+    },
+    parseProduct,
+  );
+  return new Map([...byKey.values()].map((product) => [product.id, product]));
 }
 
 export interface ProductPage {

@@ -42,19 +42,6 @@ export const sealedEmailSchema = z.union([
     .transform((email) => `plain:${email}`),
 ]);
 
-/** The `order.created` message. `version` lets a later worker refuse a shape it does not know. */
-export const orderCreatedMessageSchema = z.strictObject({
-  version: z.literal(1),
-  orderId: orderIdSchema,
-  requestFingerprint: z.string().min(1).max(128),
-  customerEmail: sealedEmailSchema,
-  /** a***@example.com, for display without decrypting. */
-  customerEmailMasked: z.string().max(254).optional(),
-  items: z.array(orderItemSchema).min(1).max(50),
-  acceptedAt: z.iso.datetime(),
-});
-export type OrderCreatedMessage = z.infer<typeof orderCreatedMessageSchema>;
-
 /** Parses or throws a 422 AppError listing every issue by path (never echoing values). */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);

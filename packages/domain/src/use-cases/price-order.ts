@@ -1,6 +1,6 @@
 import { AppError } from '@flowstack/errors';
 import type { NewOrder } from '../data-access/order-repository.js';
-import type { OrderCreatedMessage } from './order-schemas.js';
+import type { OrderCreatedMessage } from '../order-created.js';
 import type { ProductView } from './order-views.js';
 
 /**

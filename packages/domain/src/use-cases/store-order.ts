@@ -4,7 +4,8 @@ import type { Logger } from '@flowstack/observability';
 import { findProducts } from '../data-access/product-repository.js';
 import { findStoredOrder, insertOrderOnce } from '../data-access/order-repository.js';
 import { cacheKeys } from './cache-keys.js';
-import { orderCreatedMessageSchema, parseOrThrow } from './order-schemas.js';
+import { orderCreatedMessageSchema } from '../order-created.js';
+import { parseOrThrow } from './order-schemas.js';
 import { toPublicOrder } from './get-order.js';
 import { priceOrder } from './price-order.js';
 
@@ -41,7 +42,11 @@ export async function storeOrder(
   return { stored };
 }
 
-/** After commit, best effort: a stale pending marker only delays `stored` until it expires. */
+/**
+ * After commit, best effort: the stored view is written ahead so the next GET is a hit. The
+ * key's claim (`order:pending:<id>`) stays until it expires: it is what refuses the key reused
+ * with another body, and GET looks for the stored order before it.
+ */
 async function refreshCache(deps: StoreOrderDeps, orderId: string): Promise<void> {
   try {
     const order = await findStoredOrder(deps.db, orderId);
@@ -52,7 +57,6 @@ async function refreshCache(deps: StoreOrderDeps, orderId: string): Promise<void
         deps.cacheTtlSeconds,
       );
     }
-    await deps.cache.delete(cacheKeys.pendingOrder(orderId));
   } catch (error) {
     deps.logger.warn({ orderId, err: error }, 'cache not refreshed after store');
   }

@@ -1,13 +1,9 @@
 import { findProducts } from '../data-access/product-repository.js';
 import { insertOrdersOnce } from '../data-access/order-repository.js';
-import { cacheKeys } from './cache-keys.js';
-import {
-  orderCreatedMessageSchema,
-  parseOrThrow,
-  type OrderCreatedMessage,
-} from './order-schemas.js';
+import { orderCreatedMessageSchema, type OrderCreatedMessage } from '../order-created.js';
+import { parseOrThrow } from './order-schemas.js';
 import { priceOrder } from './price-order.js';
-import { storeOrder, type StoreOrderDeps } from './store-order.js';
+import type { StoreOrderDeps } from './store-order.js';
 
 export interface StoredBatch {
   /** Orders this call inserted. */
@@ -45,36 +41,13 @@ export async function storeOrders(
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const storedAt = await insertOrdersOnce(deps.db, orders);
 
-  const inserted = orders.filter((order) => storedAt.has(order.id));
-  await dropPendingMarkers(
-    deps,
-    inserted.map((order) => order.id),
-  );
-  // Already stored before this batch: the single path re-reads and refreshes the cache.
-  const duplicates = orders.filter((order) => !storedAt.has(order.id));
-  for (const order of duplicates) await storeOrder(deps, messages.get(order.id));
-
+  const stored = orders.filter((order) => storedAt.has(order.id)).length;
+  // Nothing is written to Redis: the first GET of an order loads it from PostgreSQL and caches
+  // it (one SET per order was a third of the batch's cost), and the keys' claims stay until they
+  // expire, so a key reused with another body is refused after the store as before it.
   deps.logger.info(
-    { size: bodies.length, stored: inserted.length, duplicates: bodies.length - inserted.length },
+    { size: bodies.length, stored, duplicates: bodies.length - stored },
     'order batch stored',
   );
-  return { stored: inserted.length, duplicates: bodies.length - inserted.length };
-}
-
-/**
- * After commit, best effort, one command for the batch. The stored view is not written ahead (one
- * SET per order was a third of the batch's cost): the first GET loads it from PostgreSQL and
- * caches it, as for any cache-aside read. A marker left behind only shows `pending` until GET
- * finds the stored row, which it checks first.
- */
-async function dropPendingMarkers(deps: StoreOrderDeps, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    await deps.cache.delete(...ids.map((id) => cacheKeys.pendingOrder(id)));
-  } catch (error) {
-    deps.logger.warn(
-      { orders: ids.length, err: error },
-      'pending markers not dropped after batch store',
-    );
-  }
+  return { stored, duplicates: bodies.length - stored };
 }

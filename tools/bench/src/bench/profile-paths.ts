@@ -1,19 +1,12 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { SEED_PRODUCTS } from '@flowstack/domain';
 import { runLoad, type LoadRequest } from '../load/run-load.js';
 import { AcceptedOrders, missRequests, readRequests, writeRequests } from '../load/scenarios.js';
 import { summarizeProfile } from '../report/cpu-profile.js';
 import type { ProfileSummary } from '../report/results.js';
-import {
-  missProductIds,
-  postgresTargetOf,
-  prepareDatabase,
-  seedBenchTables,
-  spawnService,
-  stackEnvironment,
-} from '../stack/local-stack.js';
+import { missProductIds, seedBenchTables } from '../stack/local-stack.js';
+import { openBenchStack, type BenchStack } from './bench-stack.js';
 import { flowstackBacklog, openRabbit } from '../stack/rabbit.js';
 import { baselineConfig } from '../baselines/baseline-config.js';
 import type { BenchSettings } from './run-bench.js';
@@ -28,22 +21,29 @@ async function newestProfile(dir: string): Promise<string> {
 }
 
 /**
- * A CPU profile of each flowstack path under load: a fresh api per path, started with
+ * A CPU profile of each flowstack path under load, in the run's profile (vault or no-vault): a
+ * fresh api per path, started with
  * `--cpu-prof` (NODE_OPTIONS), then the worker draining a backlog with `--cpu-prof`.
  */
 export async function profilePaths(
   settings: BenchSettings,
   out: string,
 ): Promise<ProfileSummary[]> {
-  const runId = randomUUID().slice(0, 8);
-  const base = stackEnvironment({
-    POSTGRES_DB: process.env.BENCH_POSTGRES_DB ?? 'flowstack_bench',
-    ORDERS_EXCHANGE: `flowstack.bench.${runId}`,
-    ORDERS_QUEUE: `flowstack.bench.${runId}.store`,
-    REDIS_KEY_PREFIX: `flowstack:bench:${runId}:`,
-  });
-  await prepareDatabase(base);
-  await seedBenchTables(postgresTargetOf(base), 200_000);
+  const stack = await openBenchStack(settings.profile);
+  try {
+    return await profileOn(stack, settings, out);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function profileOn(
+  stack: BenchStack,
+  settings: BenchSettings,
+  out: string,
+): Promise<ProfileSummary[]> {
+  const base = stack.env;
+  await seedBenchTables(stack.pgTarget, 200_000);
   const root = join(out, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   const withProfile = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${join(root, name)}`];
   const summaries: ProfileSummary[] = [];
@@ -53,11 +53,11 @@ export async function profilePaths(
     ['read-miss', () => missRequests(missIds)],
     ['write', () => writeRequests(SEED_IDS, new AcceptedOrders())],
   ];
-  let worker = await spawnService('worker', base);
+  let worker = await stack.startService('worker');
   try {
     for (const [path, requests] of paths) {
       await mkdir(join(root, `api-${path}`), { recursive: true });
-      const api = await spawnService('api', base, withProfile(`api-${path}`));
+      const api = await stack.startService('api', withProfile(`api-${path}`));
       try {
         settings.log(`profiling api ${path} for ${settings.durationSeconds} s`);
         await runLoad({
@@ -81,7 +81,7 @@ export async function profilePaths(
     settings.log(`profiling the worker draining ${settings.backlog} messages`);
     await rabbit.publishAll(base.ORDERS_EXCHANGE!, flowstackBacklog(settings.backlog, SEED_IDS));
     await mkdir(join(root, 'worker-drain'), { recursive: true });
-    worker = await spawnService('worker', base, withProfile('worker-drain'));
+    worker = await stack.startService('worker', withProfile('worker-drain'));
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline && (await rabbit.depth(base.ORDERS_QUEUE!)) > 0) {
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -11,6 +11,7 @@ describe('loadtest arguments', () => {
       rate: undefined,
       pg: undefined,
       json: false,
+      noVault: false,
     });
   });
 

@@ -10,6 +10,8 @@ export interface LoadtestArgs {
   /** postgres://user:password@host:port/db to check stored orders; 'none' polls the api. */
   pg: string | undefined;
   json: boolean;
+  /** The stack the run starts (and the database it checks) has no Vault and no Consul. */
+  noVault: boolean;
 }
 
 export class UsageError extends Error {
@@ -24,6 +26,9 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- [options]
   --rate N            open model: N requests per second in total (default: as fast as possible)
   --pg URL|none       where to check stored orders (default: the local database for the local
                       stack, else none = poll GET /v1/orders/:id)
+  --no-vault          the local stack without Vault and Consul (static credentials); default:
+                      as npm run dev runs it (Vault and Consul doubles, JWT login, leased users,
+                      Transit, Consul discovery and live config)
   --json              print the result as JSON on stdout`;
 
 export function parseLoadtestArgs(argv: readonly string[]): LoadtestArgs {
@@ -39,6 +44,7 @@ export function parseLoadtestArgs(argv: readonly string[]): LoadtestArgs {
         rate: { type: 'string' },
         pg: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'no-vault': { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -64,6 +70,7 @@ export function parseLoadtestArgs(argv: readonly string[]): LoadtestArgs {
     rate: values.rate === undefined ? undefined : positive(values.rate, '--rate'),
     pg: values.pg,
     json: values.json,
+    noVault: values['no-vault'],
   };
 }
 

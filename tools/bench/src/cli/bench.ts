@@ -13,6 +13,9 @@ const USAGE = `usage: npm run bench -- [options]
   --connections N      (default 10)
   --pipeline SECONDS   sustained pipeline run (default 60)
   --backlog N          messages for the worker drain (default 50000)
+  --no-vault           the second profile: static credentials, no Transit, no Consul (default:
+                       the deployed configuration, as npm run dev runs it: JWT login to the Vault
+                       double, leased users, Transit, Consul discovery and live config)
   --profile            instead: CPU profiles of each flowstack path under load (node --cpu-prof)
   --out DIR            results directory (default tools/bench/results)`;
 
@@ -27,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
       pipeline: { type: 'string' },
       backlog: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'no-vault': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -43,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const durationSeconds = number(values.duration, quick ? 3 : 5);
   const settings: BenchSettings = {
+    profile: values['no-vault'] ? 'no-vault' : 'vault',
     durationSeconds,
     rounds: number(values.rounds, quick ? 1 : 3),
     warmupSeconds: quick ? 1 : 3,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import type { BenchStack } from '../stack/local-stack.js';
+import { openBenchStack, type BenchStack } from '../bench/bench-stack.js';
+import type { BenchProcess } from '../stack/processes.js';
 import {
   apiCompletionSource,
   databaseCompletionSource,
@@ -7,7 +8,8 @@ import {
 } from '../load/completion.js';
 import { nothingLost, runScenario } from '../load/run-scenario.js';
 import { completionLines, summaryTable } from '../report/summary-table.js';
-import { answers, postgresTargetOf, stackEnvironment, startStack } from '../stack/local-stack.js';
+import { answers, postgresTargetOf, stackEnvironment } from '../stack/local-stack.js';
+import { PG_AUTH } from '@flowstack/dev-stack';
 import { LOADTEST_USAGE, parseLoadtestArgs, parsePostgresUrl, UsageError } from './args.js';
 
 const LOCAL_API = 'http://127.0.0.1:3000';
@@ -19,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const args = parseLoadtestArgs(argv);
   let stack: BenchStack | undefined;
+  const services: BenchProcess[] = [];
   let completion: CompletionSource | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -30,17 +33,30 @@ async function main(argv: string[]): Promise<number> {
       if (await answers(LOCAL_API)) {
         target = LOCAL_API;
       } else {
-        process.stderr.write('nothing answers on :3000; starting the local stack\n');
-        stack = await startStack(stackEnvironment());
-        target = stack.api.url;
+        const profile = args.noVault ? 'no-vault' : 'vault';
+        process.stderr.write(`nothing answers on :3000; starting the local stack (${profile})\n`);
+        stack = await openBenchStack(profile);
+        services.push(await stack.startService('worker'));
+        services.push(await stack.startService('api'));
+        target = services[1]!.url;
       }
     }
     if (args.scenario !== 'read') {
       if (args.pg === 'none' || (args.pg === undefined && !local)) {
         completion = apiCompletionSource(target);
       } else {
+        // The stack this run started, else `npm run dev`'s database (5433 with Vault).
+        const devStack = args.noVault
+          ? postgresTargetOf(stackEnvironment())
+          : {
+              ...postgresTargetOf(stackEnvironment()),
+              host: PG_AUTH.host,
+              port: PG_AUTH.port,
+              user: PG_AUTH.adminUser,
+              password: PG_AUTH.adminPassword,
+            };
         const pg =
-          args.pg === undefined ? postgresTargetOf(stackEnvironment()) : parsePostgresUrl(args.pg);
+          args.pg !== undefined ? parsePostgresUrl(args.pg) : (stack?.pgTarget ?? devStack);
         completion = await databaseCompletionSource(pg);
       }
     }
@@ -79,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     await completion?.close();
+    for (const service of services.reverse()) await service.stop();
     await stack?.stop();
   }
 }

@@ -53,8 +53,12 @@ export interface LoadResult {
   statusCounts: Record<string, number>;
   /** Responses outside 2xx per status code. */
   non2xx: Record<string, number>;
-  /** Completed requests in each second of the run. */
+  /** Completed requests in each second of the run (exactly one value per second run). */
   timeline: number[];
+  /** p50 and p99 latency (ms) of the responses completed in each second of the run. */
+  latencyTimeline?: { p50: number[]; p99: number[] };
+  /** The latency distribution: [percentile, ms] from autocannon's HDR histogram. */
+  percentiles?: [number, number][];
 }
 
 /**
@@ -64,6 +68,8 @@ export interface LoadResult {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const timeline: number[] = [];
+  const latencyTimeline = { p50: [] as number[], p99: [] as number[] };
+  let second: number[] = [];
   let elapsed = 0;
   let abort: (() => void) | undefined;
   try {
@@ -83,18 +89,63 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         },
       );
       // The typings omit the tick's payload: { counter, bytes } of the last second.
+      (instance as NodeJS.EventEmitter).on(
+        'response',
+        (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+          second.push(responseTime);
+        },
+      );
       (instance as NodeJS.EventEmitter).on('tick', (tick: { counter: number }) => {
         elapsed += 1;
         timeline.push(tick.counter);
+        const sorted = second.sort((a, b) => a - b);
+        second = [];
+        latencyTimeline.p50.push(rankOf(sorted, 0.5));
+        latencyTimeline.p99.push(rankOf(sorted, 0.99));
         options.onTick?.(tick.counter, elapsed);
       });
       abort = () => instance.stop();
       options.signal?.addEventListener('abort', abort, { once: true });
     });
-    return summarize(options, result, timeline);
+    // autocannon ticks once more as it stops, for the part of a second after the run: that
+    // value (usually 0) is not a second of the run and drew every line down to zero at its end.
+    const seconds = Math.max(1, Math.round(options.durationSeconds));
+    return {
+      ...summarize(options, result, timeline.slice(0, seconds)),
+      latencyTimeline: {
+        p50: latencyTimeline.p50.slice(0, seconds),
+        p99: latencyTimeline.p99.slice(0, seconds),
+      },
+      percentiles: PERCENTILES.flatMap(([q, field]) => {
+        const value = (result.latency as unknown as Record<string, number | undefined>)[field];
+        return value === undefined ? [] : [[q, value] as [number, number]];
+      }),
+    };
   } finally {
     if (abort !== undefined) options.signal?.removeEventListener('abort', abort);
   }
+}
+
+const PERCENTILES: [number, string][] = [
+  [1, 'p1'],
+  [2.5, 'p2_5'],
+  [10, 'p10'],
+  [25, 'p25'],
+  [50, 'p50'],
+  [75, 'p75'],
+  [90, 'p90'],
+  [97.5, 'p97_5'],
+  [99, 'p99'],
+  [99.9, 'p99_9'],
+  [99.99, 'p99_99'],
+  [99.999, 'p99_999'],
+];
+
+function rankOf(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return (
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100
+  );
 }
 
 function toAutocannonRequest(request: LoadRequest): autocannon.Request {

@@ -1,6 +1,6 @@
 import { formatNon2xx } from './summary-table.js';
 import { describeTarget, type BenchResults, type RatioRow } from './results.js';
-import { barChart, escapeXml, groupedLogBars, lineChart } from './svg-charts.js';
+import { barChart, escapeXml, groupedLogBars, lineChart, percentileChart } from './svg-charts.js';
 
 const MET = '#16a34a';
 const MISSED = '#dc2626';
@@ -11,11 +11,20 @@ export interface Charts {
   throughput: string;
   timelineBaselines: string;
   timelineFlowstack: string;
+  timelinePipeline: string;
+  latencyOverTime: string;
+  percentiles: string;
   ratios: string;
 }
 
+/** The baselines the flowstack short paths are compared with. */
+const PAIRED = new Set(['express-redis', 'express-pg', 'express-publish']);
+const LONG_RUN_SECONDS = 10;
+
 export function buildCharts(results: BenchResults): Charts {
   const runs = results.runs;
+  const short = runs.filter((run) => run.load.durationSeconds <= LONG_RUN_SECONDS);
+  const long = runs.filter((run) => run.load.durationSeconds > LONG_RUN_SECONDS);
   return {
     latency: groupedLogBars({
       title: 'Latency percentiles per path (log scale)',
@@ -40,19 +49,40 @@ export function buildCharts(results: BenchResults): Charts {
         color: run.group === 'baseline' ? NEUTRAL : '#2563eb',
       })),
     }),
+    // Short paths and the long pipeline runs on separate charts: one x axis would squash the
+    // short ones into the first few seconds.
     timelineBaselines: lineChart({
-      title: 'Throughput over time: baselines',
+      title: 'Throughput over time: baselines (short paths, median round)',
       yUnit: 'requests per second',
-      series: runs
+      series: short
         .filter((run) => run.group === 'baseline')
         .map((run) => ({ name: run.label, values: run.load.timeline })),
     }),
     timelineFlowstack: lineChart({
-      title: 'Throughput over time: flowstack',
+      title: 'Throughput over time: flowstack (short paths, median round)',
       yUnit: 'requests per second',
-      series: runs
+      series: short
         .filter((run) => run.group === 'flowstack')
         .map((run) => ({ name: run.label, values: run.load.timeline })),
+    }),
+    timelinePipeline: lineChart({
+      title: 'Throughput over time: pipelines',
+      yUnit: 'requests per second',
+      series: long.map((run) => ({ name: run.label, values: run.load.timeline })),
+    }),
+    latencyOverTime: lineChart({
+      title: 'p99 latency over time (each second’s responses)',
+      yUnit: 'p99 latency (ms)',
+      series: runs
+        .filter((run) => run.load.latencyTimeline !== undefined)
+        .filter((run) => run.group === 'flowstack' || PAIRED.has(run.id))
+        .map((run) => ({ name: run.label, values: run.load.latencyTimeline!.p99 })),
+    }),
+    percentiles: percentileChart({
+      title: 'Latency by percentile (median round)',
+      series: short
+        .filter((run) => run.load.percentiles !== undefined && run.id !== 'http')
+        .map((run) => ({ name: run.label, points: run.load.percentiles! })),
     }),
     ratios: barChart({
       title: 'Ratios to the same-run baselines (green: target met, red: missed)',
@@ -140,6 +170,7 @@ figure{margin:1rem 0}
 <h1>flowstack benchmark</h1>
 <p>${escapeXml(results.startedAt)} to ${escapeXml(results.finishedAt)}: ${m.nproc} CPUs (${escapeXml(m.cpuModel)}), ${m.memoryMb} MB, Node ${escapeXml(m.node)}, load average at start ${m.loadAverageAtStart.join(' / ')}.
 The load generator runs on the same machine. Each figure is compared with a baseline measured in the same run, so ratios matter more than absolute numbers.</p>
+<p>${escapeXml(runHeadline(results))}</p>
 <p>Settings: ${results.settings.durationSeconds} s per path, ${results.settings.connections} connections, pipeline ${results.settings.pipelineSeconds} s, half-rate run ${results.settings.halfRateSeconds} s, backlog ${results.settings.backlog} messages, WORKER_BATCH_SIZE ${escapeXml(results.settings.workerBatchSize)}, WORKER_PREFETCH ${escapeXml(results.settings.workerPrefetch)}.</p>
 ${banner}
 <h2>Ratios to baselines</h2>
@@ -154,8 +185,11 @@ ${checkRows}</table>
 ${runRows}</table>
 <figure>${charts.throughput}</figure>
 <figure>${charts.latency}</figure>
+<figure>${charts.percentiles}</figure>
 <figure>${charts.timelineBaselines}</figure>
 <figure>${charts.timelineFlowstack}</figure>
+<figure>${charts.timelinePipeline}</figure>
+<figure>${charts.latencyOverTime}</figure>
 <h2>Worker drain</h2>
 <table><tr><th>worker</th><th>messages</th><th>stored</th><th>seconds (first to last stored)</th><th>messages/s</th><th>wall seconds</th><th>peak RSS MB</th></tr>
 ${drainRows}</table>
@@ -164,4 +198,24 @@ ${drainRows}</table>
 ${profiles === '' ? '' : `<h2>CPU profiles</h2>${profiles}`}
 </body></html>
 `;
+}
+
+/** Profile, Vault requests per order and the machine's load: what a figure here depends on. */
+export function runHeadline(results: BenchResults): string {
+  const m = results.machine;
+  const profile =
+    results.settings.profile === undefined
+      ? 'profile not recorded'
+      : results.settings.profile === 'vault'
+        ? 'profile vault (as deployed: JWT login, leased credentials, Transit, Consul discovery and live config)'
+        : 'profile no-vault (static credentials, no Transit, no Consul)';
+  const vault =
+    results.vaultRequestsPerOrder === undefined
+      ? ''
+      : `; Vault requests per accepted order ${results.vaultRequestsPerOrder}`;
+  const after =
+    m.loadAverageAfterLoad === undefined
+      ? ''
+      : `, after the load ${m.loadAverageAfterLoad.join(' / ')}`;
+  return `${profile}${vault}; load average (1/5/15 min) at start ${m.loadAverageAtStart.join(' / ')}${after}`;
 }

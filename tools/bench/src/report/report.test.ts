@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { medianRun } from '../bench/run-bench.js';
+import { medianRun } from '../bench/measure.js';
 import type { LoadResult } from '../load/run-load.js';
 import { categoryOf } from './cpu-profile.js';
-import { buildCharts, renderHtml } from './html-report.js';
+import { buildCharts, renderHtml, runHeadline } from './html-report.js';
+import { lineChart, ninesOf, percentileChart, tickStep } from './svg-charts.js';
 import { computeChecks, computeRatios } from './ratios.js';
 import type { BenchResults, RunFigure } from './results.js';
 import { ratiosTable } from './write-report.js';
@@ -134,7 +135,7 @@ describe('the report', () => {
   it('when rendered, then it is one self-contained page with inline SVG charts and missed targets in red', () => {
     const data = results();
     const html = renderHtml(data, buildCharts(data));
-    expect(html.match(/<svg /g)?.length).toBe(5);
+    expect(html.match(/<svg /g)?.length).toBe(8);
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect(html).toContain('MISSED');
     expect(html).toMatch(/class="missed">Missed in this run: .*write/);
@@ -169,5 +170,49 @@ describe('CPU profile categories', () => {
     expect(categoryOf('node:internal/streams/writable', 'write')).toBe('node core');
     expect(categoryOf('', '(garbage collector)')).toBe('garbage collector');
     expect(categoryOf('', '(idle)')).toBe('idle');
+  });
+});
+
+describe('charts', () => {
+  it('when a timeline is drawn, then the x axis has second ticks and every point is a second of the run', () => {
+    const svg = lineChart({
+      title: 't',
+      yUnit: 'req/s',
+      series: [{ name: 'a', values: Array.from({ length: 60 }, () => 100) }],
+    });
+    for (const label of ['10', '20', '30', '40', '50', '60'])
+      expect(svg).toContain(`>${label}</text>`);
+    expect(tickStep(60)).toBe(10);
+    expect(tickStep(5)).toBe(1);
+  });
+
+  it('when percentiles are drawn, then the tail is spread on a nines axis with labelled ticks', () => {
+    expect(ninesOf(90)).toBeCloseTo(1);
+    expect(ninesOf(99.9)).toBeCloseTo(3);
+    const svg = percentileChart({
+      title: 'p',
+      series: [
+        {
+          name: 'a',
+          points: [
+            [50, 1],
+            [99, 5],
+            [99.9, 20],
+          ],
+        },
+      ],
+    });
+    for (const label of ['p50', 'p99', 'p99.9']) expect(svg).toContain(`>${label}</text>`);
+  });
+
+  it('when the results name a profile and Vault requests, then the headline says both and the load', () => {
+    const headline = runHeadline({
+      machine: { loadAverageAtStart: [3, 2, 1], loadAverageAfterLoad: [4, 3, 2] },
+      settings: { profile: 'vault' },
+      vaultRequestsPerOrder: 0.25,
+    } as unknown as BenchResults);
+    expect(headline).toContain('profile vault');
+    expect(headline).toContain('Vault requests per accepted order 0.25');
+    expect(headline).toContain('at start 3 / 2 / 1, after the load 4 / 3 / 2');
   });
 });

@@ -9,6 +9,9 @@ export interface Machine {
   platform: string;
   /** 1, 5 and 15 minute load averages when the run started: other work on the machine. */
   loadAverageAtStart: number[];
+  /** The same right after the load phases (before the drains), and at the end. */
+  loadAverageAfterLoad?: number[];
+  loadAverageAtEnd?: number[];
 }
 
 export interface RunFigure {
@@ -83,6 +86,8 @@ export interface BenchResults {
   finishedAt: string;
   machine: Machine;
   settings: {
+    /** `vault` (deployed configuration) or `no-vault`; absent in results of older releases. */
+    profile?: string;
     durationSeconds: number;
     rounds: number;
     connections: number;
@@ -92,6 +97,8 @@ export interface BenchResults {
     workerBatchSize: string;
     workerPrefetch: string;
   };
+  /** Vault requests (audit log, both services) per order accepted during the write rounds. */
+  vaultRequestsPerOrder?: number | undefined;
   runs: RunFigure[];
   drains: DrainFigure[];
   rss: { apiMb: number | undefined; workerMb: number | undefined };

@@ -122,23 +122,41 @@ export interface Series {
   values: readonly number[];
 }
 
-/** Lines over seconds, linear scale from zero, legend on the right. */
+/** A step between axis ticks that gives about `count` ticks over `span`: 1, 2 or 5 times 10^n. */
+export function tickStep(span: number, count = 6): number {
+  const raw = Math.max(span, 1) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= raw);
+  return Math.max(1, step ?? 10 * power);
+}
+
+/**
+ * Lines over x positions, linear y from zero, ticks on both axes, legend on the right. `xAt`
+ * places point i (default: one point per second, starting at second 1); `xTicks` labels the
+ * x axis (default: every tickStep seconds).
+ */
 export function lineChart(options: {
   title: string;
   yUnit: string;
   series: readonly Series[];
+  xLabel?: string;
+  xAt?: (index: number, series: Series) => number;
+  xTicks?: readonly { at: number; label: string }[];
 }): string {
   const width = 820;
   const height = 340;
   const left = 70;
   const right = 290;
   const top = 36;
-  const bottom = 40;
+  const bottom = 48;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
-  const maxLength = Math.max(2, ...options.series.map((series) => series.values.length));
+  const xAt = options.xAt ?? ((index: number) => index + 1);
+  const xs = options.series.flatMap((series) => series.values.map((_v, i) => xAt(i, series)));
+  const xMax = Math.max(2, ...xs);
+  const xMin = Math.min(options.xAt === undefined ? 0 : xMax, ...xs);
   const maxValue = Math.max(1, ...options.series.flatMap((series) => series.values));
-  const x = (index: number) => left + (index / (maxLength - 1)) * plotWidth;
+  const x = (at: number) => left + ((at - xMin) / Math.max(xMax - xMin, 1e-9)) * plotWidth;
   const y = (value: number) => top + plotHeight - (value / maxValue) * plotHeight;
   let body = `<line x1="${left}" x2="${left + plotWidth}" y1="${top + plotHeight}" y2="${top + plotHeight}" stroke="#9ca3af"/>`;
   for (let tick = 0; tick <= 4; tick += 1) {
@@ -146,16 +164,51 @@ export function lineChart(options: {
     const ty = y(value).toFixed(1);
     body += `<line x1="${left}" x2="${left + plotWidth}" y1="${ty}" y2="${ty}" stroke="#f3f4f6"/><text x="${left - 6}" y="${ty}" text-anchor="end" dominant-baseline="middle" fill="#6b7280">${fmt(value)}</text>`;
   }
-  body += `<text x="${left + plotWidth / 2}" y="${height - 8}" text-anchor="middle" fill="#6b7280">seconds into the run</text>`;
+  const step = tickStep(xMax - xMin);
+  const xTicks =
+    options.xTicks ??
+    Array.from({ length: Math.floor((xMax - xMin) / step) + 1 }, (_v, i) => {
+      const at = Math.ceil(xMin / step) * step + i * step;
+      return { at, label: String(at) };
+    }).filter((tick) => tick.at <= xMax);
+  for (const tick of xTicks) {
+    const tx = x(tick.at).toFixed(1);
+    body += `<line x1="${tx}" x2="${tx}" y1="${top + plotHeight}" y2="${top + plotHeight + 5}" stroke="#9ca3af"/><text x="${tx}" y="${top + plotHeight + 17}" text-anchor="middle" fill="#6b7280">${escapeXml(tick.label)}</text>`;
+  }
+  body += `<text x="${left + plotWidth / 2}" y="${height - 8}" text-anchor="middle" fill="#6b7280">${escapeXml(options.xLabel ?? 'seconds into the run')}</text>`;
   body += `<text x="14" y="${top + plotHeight / 2}" transform="rotate(-90 14 ${top + plotHeight / 2})" text-anchor="middle" fill="#6b7280">${escapeXml(options.yUnit)}</text>`;
   options.series.forEach((series, index) => {
     const color = PALETTE[index % PALETTE.length]!;
     const points = series.values
-      .map((value, i) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`)
+      .map((value, i) => `${x(xAt(i, series)).toFixed(1)},${y(value).toFixed(1)}`)
       .join(' ');
     body += `<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${points}"/>`;
     const ly = top + index * 18;
     body += `<line x1="${left + plotWidth + 14}" x2="${left + plotWidth + 32}" y1="${ly + 6}" y2="${ly + 6}" stroke="${color}" stroke-width="3"/><text x="${left + plotWidth + 38}" y="${ly + 10}">${escapeXml(series.name)}</text>`;
   });
   return frame(width, height, options.title, body);
+}
+
+/** Where a percentile sits on a "nines" axis: 90 -> 1, 99 -> 2, 99.9 -> 3 (50 -> 0.3). */
+export function ninesOf(percentile: number): number {
+  return -Math.log10(Math.max(1e-6, 1 - percentile / 100));
+}
+
+/** Latency by percentile (HDR-style: the tail spread out on a "nines" axis). */
+export function percentileChart(options: {
+  title: string;
+  series: readonly { name: string; points: readonly [number, number][] }[];
+}): string {
+  const byName = new Map(options.series.map((series) => [series.name, series.points]));
+  return lineChart({
+    title: options.title,
+    yUnit: 'latency (ms)',
+    xLabel: 'percentile',
+    series: options.series.map((series) => ({
+      name: series.name,
+      values: series.points.map(([, ms]) => ms),
+    })),
+    xAt: (index, series) => ninesOf(byName.get(series.name)?.[index]?.[0] ?? 0),
+    xTicks: [0, 50, 90, 99, 99.9, 99.99, 99.999].map((q) => ({ at: ninesOf(q), label: `p${q}` })),
+  });
 }

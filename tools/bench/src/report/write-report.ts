@@ -1,3 +1,4 @@
+import { runHeadline } from './html-report.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCharts, renderHtml } from './html-report.js';
@@ -55,5 +56,5 @@ export function ratiosTable(results: BenchResults, color: boolean): string {
     '',
     paint(check.met ? 'ok' : 'FAILED', check.met),
   ]);
-  return formatTable(['figure', 'value', 'baseline', 'ratio', 'target', ''], [...rows, ...checks]);
+  return `${runHeadline(results)}\n\n${formatTable(['figure', 'value', 'baseline', 'ratio', 'target', ''], [...rows, ...checks])}`;
 }

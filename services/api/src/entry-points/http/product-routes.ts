@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { AppError } from '@flowstack/errors';
-import { getProduct, listProducts, type CatalogDeps } from '@flowstack/domain';
+import { getProductBody, listProducts, type CatalogDeps } from '@flowstack/domain';
 
 /** Also the source of the query parameters in the OpenAPI document. */
 export const pageQuerySchema = z.strictObject({
@@ -31,7 +31,10 @@ export function registerProductRoutes(app: Express, deps: CatalogDeps): void {
     res.json(page);
   });
 
+  // The cached JSON text and its ETag go out as they are: a hit serialises and hashes nothing
+  // (res.send computes no ETag when one is set, and still answers 304 to If-None-Match).
   app.get('/v1/products/:id', async (req, res) => {
-    res.json(await getProduct(deps, req.params.id));
+    const body = await getProductBody(deps, req.params.id);
+    res.set('ETag', body.etag).type('application/json').send(body.json);
   });
 }
