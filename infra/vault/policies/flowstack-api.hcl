@@ -37,8 +37,8 @@ path "transit/datakey/plaintext/orders-pii" {
   capabilities = ["update"]
 }
 
-# issue its TLS certificate (*.service.consul)
-path "pki_int/issue/service-consul" {
+# issue its TLS certificate (api.service.consul only)
+path "pki_int/issue/flowstack-api" {
   capabilities = ["update"]
 }
 

@@ -42,7 +42,7 @@ const WATCHED = [
   'transit/keys/orders-pii',
   'pki/cert/ca',
   'pki_int/cert/ca',
-  'pki_int/roles/service-consul',
+  'pki_int/roles/flowstack-api',
   'kv/data/flowstack/api/config',
   'kv/data/flowstack/worker/config',
 ];
@@ -87,7 +87,7 @@ describe('bootstrapVault', () => {
       'rabbitmq/roles/api-publisher',
       'transit/keys/orders-pii',
       'pki/root',
-      'pki_int/roles/service-consul',
+      'pki_int/roles/flowstack-api',
       'sys/audit/file',
     ]) {
       expect([resource, outcomes.get(resource)]).toEqual([

@@ -48,7 +48,9 @@ export const VAULT_NAMES = {
   postgresConnection: 'flowstack-postgres',
   redisConnection: 'flowstack-redis',
   transitKey: 'orders-pii',
-  pkiRole: 'service-consul',
+  /** The api's own PKI role: it may issue certificates for its own name only. */
+  pkiRole: 'flowstack-api',
+  apiCertificateName: 'api.service.consul',
 } as const;
 
 /** The Vault objects one service is bound to: its JWT role, policy and engine roles. */
@@ -199,7 +201,7 @@ const VAULT_PATHS: Readonly<Record<VaultService, readonly VaultPathGrant[]>> = {
       path: `${pkiIntermediate}/issue/${pkiRole}`,
       capabilities: ['update'],
       kind: 'pki',
-      purpose: 'issue its TLS certificate (*.service.consul)',
+      purpose: 'issue its TLS certificate (api.service.consul only)',
     },
     ...lifecyclePaths(leasedBy(credsPaths('api'))),
   ],

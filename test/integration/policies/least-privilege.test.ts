@@ -191,12 +191,33 @@ describe('the flowstack-api policy', () => {
       {},
     );
     expect(dataKey.status).toBe(200);
-    const cert = await vault.call(tokens.api, 'POST', 'pki_int/issue/service-consul', {
+    const cert = await vault.call(tokens.api, 'POST', 'pki_int/issue/flowstack-api', {
       common_name: 'api.service.consul',
       ttl: '1h',
     });
     expect(cert.status).toBe(200);
     expect(String(cert.body.data?.['certificate'])).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('when the api asks for a certificate of another service, a wildcard or extra names, then Vault refuses to issue it', async () => {
+    const refusals: Record<string, unknown>[] = [
+      { common_name: 'worker.service.consul' },
+      { common_name: 'vault.service.consul' },
+      { common_name: '*.service.consul' },
+      { common_name: 'x.api.service.consul' },
+      { common_name: 'api.service.consul', alt_names: 'postgres.service.consul' },
+    ];
+    for (const body of refusals) {
+      const reply = await vault.call(tokens.api, 'POST', 'pki_int/issue/flowstack-api', body);
+      expect([body, reply.status]).toEqual([body, 400]);
+    }
+    const own = await vault.call(tokens.api, 'POST', 'pki_int/issue/flowstack-api', {
+      common_name: 'api.service.consul',
+      alt_names: 'localhost',
+      ip_sans: '127.0.0.1',
+    });
+    expect(own.status).toBe(200);
+    report(`pki: 1 own certificate issued, ${refusals.length} other names refused`);
   });
 
   it('when the api renews and revokes its own lease (id in the URL) and its token, then Vault allows it', async () => {
@@ -271,7 +292,7 @@ describe('the flowstack-worker policy', () => {
     ['GET', 'rabbitmq/creds/api-publisher', undefined],
     ['POST', 'transit/encrypt/orders-pii', { plaintext: 'eA==' }],
     ['POST', 'transit/decrypt/orders-pii', { ciphertext: 'vault:v1:AAAA' }],
-    ['POST', 'pki_int/issue/service-consul', { common_name: 'worker.service.consul' }],
+    ['POST', 'pki_int/issue/flowstack-api', { common_name: 'worker.service.consul' }],
     ['GET', 'kv/data/flowstack/api/config', undefined],
   ])('when the worker token calls %s %s, then Vault answers 403', async (method, path, body) => {
     expect((await vault.call(tokens.worker, method, path, body)).status).toBe(403);
