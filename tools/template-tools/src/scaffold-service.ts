@@ -183,7 +183,7 @@ function addToVaultRegistry(text: string, n: t.ServiceNames): string {
   return insertIntoObject(
     next,
     'const VAULT_PATHS',
-    `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths],`,
+    `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths(leasedBy(credsPaths('${s}')))],`,
     file,
   );
 }
