@@ -37,19 +37,57 @@ path "transit/datakey/plaintext/orders-pii" {
   capabilities = ["update"]
 }
 
-# issue its TLS certificate (*.service.consul)
-path "pki_int/issue/service-consul" {
+# issue its TLS certificate (api.service.consul only)
+path "pki_int/issue/flowstack-api" {
   capabilities = ["update"]
 }
 
-# renew its dynamic-secret leases at 2/3 of their TTL
-path "sys/leases/renew" {
+# renew its own database/creds/api-readonly leases at 2/3 of their TTL
+path "sys/leases/renew/database/creds/api-readonly/*" {
   capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
 }
 
-# revoke its leases on shutdown and after a rotation
-path "sys/leases/revoke" {
+# revoke its own database/creds/api-readonly leases on shutdown and after a rotation
+path "sys/leases/revoke/database/creds/api-readonly/*" {
   capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# renew its own database/creds/api-cache leases at 2/3 of their TTL
+path "sys/leases/renew/database/creds/api-cache/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# revoke its own database/creds/api-cache leases on shutdown and after a rotation
+path "sys/leases/revoke/database/creds/api-cache/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# renew its own rabbitmq/creds/api-publisher leases at 2/3 of their TTL
+path "sys/leases/renew/rabbitmq/creds/api-publisher/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# revoke its own rabbitmq/creds/api-publisher leases on shutdown and after a rotation
+path "sys/leases/revoke/rabbitmq/creds/api-publisher/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
 }
 
 # renew its own token
@@ -60,4 +98,9 @@ path "auth/token/renew-self" {
 # read its token TTL
 path "auth/token/lookup-self" {
   capabilities = ["read"]
+}
+
+# revoke its own token on shutdown, so it does not outlive the process
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
 }

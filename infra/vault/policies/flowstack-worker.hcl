@@ -22,14 +22,52 @@ path "kv/data/flowstack/worker/config" {
   capabilities = ["read"]
 }
 
-# renew its dynamic-secret leases at 2/3 of their TTL
-path "sys/leases/renew" {
+# renew its own database/creds/worker-readwrite leases at 2/3 of their TTL
+path "sys/leases/renew/database/creds/worker-readwrite/*" {
   capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
 }
 
-# revoke its leases on shutdown and after a rotation
-path "sys/leases/revoke" {
+# revoke its own database/creds/worker-readwrite leases on shutdown and after a rotation
+path "sys/leases/revoke/database/creds/worker-readwrite/*" {
   capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# renew its own database/creds/worker-cache leases at 2/3 of their TTL
+path "sys/leases/renew/database/creds/worker-cache/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# revoke its own database/creds/worker-cache leases on shutdown and after a rotation
+path "sys/leases/revoke/database/creds/worker-cache/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# renew its own rabbitmq/creds/worker-consumer leases at 2/3 of their TTL
+path "sys/leases/renew/rabbitmq/creds/worker-consumer/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
+}
+
+# revoke its own rabbitmq/creds/worker-consumer leases on shutdown and after a rotation
+path "sys/leases/revoke/rabbitmq/creds/worker-consumer/*" {
+  capabilities = ["update"]
+  denied_parameters = {
+    "lease_id" = []
+  }
 }
 
 # renew its own token
@@ -40,4 +78,9 @@ path "auth/token/renew-self" {
 # read its token TTL
 path "auth/token/lookup-self" {
   capabilities = ["read"]
+}
+
+# revoke its own token on shutdown, so it does not outlive the process
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
 }

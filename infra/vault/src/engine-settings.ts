@@ -274,16 +274,23 @@ export function rabbitmqRole(service: VaultService, options: BootstrapOptions): 
   };
 }
 
+/**
+ * The api's PKI role: certificates for its own name and nothing else (no other service, no
+ * wildcard), server use only. `localhost` and IP SANs stay allowed because the local stack and
+ * its clients reach the api by 127.0.0.1 and verify the name; Vault PKI roles cannot restrict
+ * which IPs (only whether any may be asked for).
+ */
 export function pkiRole(): DesiredSettings {
   return {
     values: {
-      allowed_domains: ['service.consul'],
-      allow_subdomains: true,
-      allow_bare_domains: false,
+      allowed_domains: [VAULT_NAMES.apiCertificateName],
+      allow_subdomains: false,
+      allow_glob_domains: false,
+      allow_bare_domains: true,
       allow_localhost: true,
       allow_ip_sans: true,
       server_flag: true,
-      client_flag: true,
+      client_flag: false,
       key_type: 'ec',
       key_bits: 256,
       ttl: '72h',

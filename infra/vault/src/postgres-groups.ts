@@ -13,10 +13,24 @@ function ident(name: string): string {
 }
 
 /**
- * The group roles Vault's dynamic users join, and their privileges in the database:
- * flowstack_readonly may read every table, flowstack_readwrite may also insert and update.
- * Default privileges cover tables that migrations create later. Returns true when a group role
- * was created (GRANTs that already hold change nothing).
+ * What the worker writes, table by table: the statements in packages/domain/src/data-access
+ * (`insertOrderOnce`, `insertOrdersOnce`: INSERT … ON CONFLICT DO NOTHING RETURNING, which needs
+ * SELECT as well) and the e-mail rewrap (`rewrapEmails`: UPDATE of customer_email only). Nothing
+ * else: the catalog, the migrations table and the stored rows stay read-only to it.
+ */
+export const WORKER_WRITES = [
+  { table: 'orders', privilege: 'INSERT' },
+  { table: 'orders', privilege: 'UPDATE (customer_email)' },
+  { table: 'order_items', privilege: 'INSERT' },
+] as const;
+
+/**
+ * The group roles Vault's dynamic users join, and their privileges in the database: both may
+ * read every table (default privileges cover tables later migrations add); flowstack_readwrite
+ * may also write exactly {@link WORKER_WRITES}. Privileges an earlier version granted (INSERT and
+ * UPDATE on every table) are revoked first, so running the bootstrap again narrows an existing
+ * database. The migrations run as the admin identity, before the bootstrap. Returns true when a
+ * group role was created.
  */
 export async function ensurePostgresGroups(target: PostgresTarget): Promise<boolean> {
   const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 10_000 });
@@ -43,17 +57,28 @@ export async function ensurePostgresGroups(target: PostgresTarget): Promise<bool
     const db = ident(client.database ?? 'postgres');
     const ro = ident(POSTGRES_GROUPS.api);
     const rw = ident(POSTGRES_GROUPS.worker);
+    // Table grants need the tables: on a database not migrated yet the group gets no write
+    // until the bootstrap runs again after the migrations (the dev stack and the tests migrate
+    // first).
+    const existing = await client.query<{ table: string }>(
+      `SELECT t AS table FROM unnest($1::text[]) AS t WHERE to_regclass('public.' || t) IS NOT NULL`,
+      [[...new Set(WORKER_WRITES.map((write) => write.table))]],
+    );
+    const present = new Set(existing.rows.map((row) => row.table));
     const statements = [
       `GRANT CONNECT ON DATABASE ${db} TO ${ro}, ${rw}`,
       `GRANT USAGE ON SCHEMA public TO ${ro}`,
       `GRANT USAGE ON SCHEMA public TO ${rw}`,
-      `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}`,
-      `GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO ${rw}`,
-      `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${rw}`,
-      // Tables the admin (the migrations) creates later.
-      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}`,
-      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO ${rw}`,
-      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${rw}`,
+      `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM ${ro}, ${rw}`,
+      `REVOKE USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public FROM ${rw}`,
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE INSERT, UPDATE ON TABLES FROM ${rw}`,
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM ${rw}`,
+      `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ro}, ${rw}`,
+      ...WORKER_WRITES.filter(({ table }) => present.has(table)).map(
+        ({ table, privilege }) => `GRANT ${privilege} ON TABLE ${ident(table)} TO ${rw}`,
+      ),
+      // Tables the admin (the migrations) creates later: readable, never writable by default.
+      `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${ro}, ${rw}`,
     ];
     for (const sql of statements) await withRetry(() => client.query(sql));
     return created;

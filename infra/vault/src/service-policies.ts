@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   pathsFor,
+  renderPolicyBlock,
   SERVICE_VAULT_NAMES,
   VAULT_SERVICES,
   type VaultService,
@@ -22,8 +23,8 @@ export const POLICY_NAMES: readonly string[] = [
 export const POLICIES_DIR = new URL('../policies/', import.meta.url);
 
 /**
- * The service's policy as HCL, generated from the path registry: one exact path per block, no
- * globs, the capabilities the registry lists. policies/flowstack-<service>.hcl holds this text.
+ * The service's policy as HCL, generated from the path registry: one path per block (exact, or a
+ * lease prefix), the capabilities the registry lists. policies/flowstack-<service>.hcl holds this text.
  */
 export function renderServicePolicy(service: VaultService): string {
   const name = SERVICE_VAULT_NAMES[service].policy;
@@ -32,10 +33,7 @@ export function renderServicePolicy(service: VaultService): string {
     '# Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js',
     '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_namespace, nomad_job_id, nomad_task).',
   ];
-  const blocks = pathsFor(service).map((grant) => {
-    const capabilities = grant.capabilities.map((c) => `"${c}"`).join(', ');
-    return `# ${grant.purpose}\npath "${grant.path}" {\n  capabilities = [${capabilities}]\n}`;
-  });
+  const blocks = pathsFor(service).map(renderPolicyBlock);
   return `${header.join('\n')}\n\n${blocks.join('\n\n')}\n`;
 }
 

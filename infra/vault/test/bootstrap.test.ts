@@ -52,7 +52,7 @@ const WATCHED = [
   'transit/keys/orders-pii',
   'pki/cert/ca',
   'pki_int/cert/ca',
-  'pki_int/roles/service-consul',
+  'pki_int/roles/flowstack-api',
   'kv/data/flowstack/api/config',
   'kv/data/flowstack/worker/config',
 ];
@@ -110,7 +110,7 @@ describe('bootstrapVault', () => {
       'rabbitmq/roles/api-publisher',
       'transit/keys/orders-pii',
       'pki/root',
-      'pki_int/roles/service-consul',
+      'pki_int/roles/flowstack-api',
       'sys/audit/file',
       'sys/audit/file-2',
       'auth/jwt-nomad/role/flowstack-migrate',

@@ -5,7 +5,7 @@ import {
   type CredentialSource,
   type ServiceAddress,
 } from '@flowstack/credentials';
-import type { Logger } from '@flowstack/observability';
+import { serializeError, type Logger } from '@flowstack/observability';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { CacheUnavailableError } from './cache-errors.js';
@@ -159,7 +159,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
     });
     redis.on('error', (error: Error) => {
-      warn('connection', { err: error }, 'redis connection error; reconnecting');
+      warn('connection', { err: serializeError(error) }, 'redis connection error; reconnecting');
     });
     redis.on('ready', () => {
       log.info({ generation, host: at.host, port: at.port }, 'redis connection ready');
@@ -169,7 +169,11 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
 
   async function connect(redis: Redis): Promise<void> {
     await redis.connect().catch((error: unknown) => {
-      warn('connection', { err: error }, 'redis is not reachable yet; serving degraded');
+      warn(
+        'connection',
+        { err: serializeError(error) },
+        'redis is not reachable yet; serving degraded',
+      );
     });
   }
 
@@ -315,7 +319,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       log.info({ generation, username: next.username }, 'redis credentials rotated');
     } catch (error) {
       log.warn(
-        { generation, username: next.username, err: error },
+        { generation, username: next.username, err: serializeError(error) },
         'redis re-authentication failed; the new credentials will be used on the next connect',
       );
     }
@@ -333,7 +337,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   function degraded(operation: string, error: unknown): void {
     warn(
       `degraded-${operation}`,
-      { operation, err: error },
+      { operation, err: serializeError(error) },
       'cache unavailable; serving without it',
     );
     options.onDegraded?.(operation);

@@ -34,6 +34,25 @@ describe('loadConfig', () => {
     expect(error.message).toContain('HTTP port of the API');
   });
 
+  it('when the idle cut is longer than the headers timeout, or headers longer than the request timeout, then start-up fails naming the key', () => {
+    const keysOf = (env: Record<string, string>) => {
+      try {
+        loadConfig('api', apiConfigSchema, env);
+      } catch (error) {
+        return (error as ConfigError).problems.map((p) => p.key);
+      }
+      return [];
+    };
+    // The shipped values before: a silent socket was held until about headers + idle.
+    expect(
+      keysOf({ HTTP_IDLE_CONNECTION_TIMEOUT_MS: '10000', HTTP_HEADERS_TIMEOUT_MS: '5000' }),
+    ).toEqual(['HTTP_IDLE_CONNECTION_TIMEOUT_MS']);
+    expect(
+      keysOf({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_IDLE_CONNECTION_TIMEOUT_MS: '1000' }),
+    ).toEqual(['HTTP_HEADERS_TIMEOUT_MS']);
+    expect(keysOf({})).toEqual([]);
+  });
+
   it('when a secret key is invalid, then its value is not echoed', () => {
     expect(() =>
       loadConfig('worker', workerConfigSchema, { WORKER_RETRY_DELAYS_MS: 'hunter2' }),

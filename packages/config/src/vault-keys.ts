@@ -70,7 +70,7 @@ export const apiTlsKeys = {
     .enum(['off', 'vault'])
     .default('off')
     .describe('off = plain HTTP; vault = HTTPS with a certificate issued by Vault PKI.'),
-  TLS_PKI_PATH: text('pki_int/issue/service-consul', 'Vault PKI issue path.'),
+  TLS_PKI_PATH: text('pki_int/issue/flowstack-api', "Vault PKI issue path (the api's own role)."),
   TLS_COMMON_NAME: text('api.service.consul', 'Common name of the certificate.'),
   TLS_ALT_NAMES: z
     .string()

@@ -1,3 +1,9 @@
 export { runWithContext, currentContext, type WorkContext } from './context.js';
-export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
+export {
+  createLogger,
+  REDACT_PATHS,
+  serializeError,
+  type Logger,
+  type LoggerOptions,
+} from './logger.js';
 export { createMetrics, type Metrics, type HttpMetrics, type QueueMetrics } from './metrics.js';

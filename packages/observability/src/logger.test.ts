@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runWithContext } from './context.js';
-import { createLogger } from './logger.js';
+import { createLogger, serializeError } from './logger.js';
 
 function captureLines(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -57,5 +57,36 @@ describe('createLogger', () => {
     for (const secret of ['pw-1', 'pw-2', 'tok-3', 'a@example.com'])
       expect(text).not.toContain(secret);
     expect(text).toContain('"user":"app"');
+  });
+
+  it('when an error carries the failed command (an ioredis AUTH reply error), then its arguments and nested secrets are censored', () => {
+    const { stream, lines } = captureLines();
+    const logger = createLogger({ service: 'api', destination: stream });
+    class ReplyError extends Error {
+      command = { name: 'auth', args: ['v-user-1', 'leased-pw-1'] };
+      response = { body: { auth: { client_token: 'hvs.tok-2' } } };
+    }
+    const wrapped = new Error('cache unavailable', { cause: new ReplyError('WRONGPASS') });
+    Object.assign(wrapped, { inner: new ReplyError('WRONGPASS') });
+    logger.warn({ err: new ReplyError('WRONGPASS') }, 'redis error');
+    logger.warn({ error: wrapped }, 'wrapped');
+    const text = JSON.stringify(lines());
+    for (const secret of ['leased-pw-1', 'v-user-1', 'hvs.tok-2'])
+      expect(text).not.toContain(secret);
+    expect(lines()[0]).toMatchObject({
+      err: {
+        type: 'ReplyError',
+        message: 'WRONGPASS',
+        command: { name: 'auth', args: '[redacted]' },
+      },
+    });
+    expect(lines()[1]).toMatchObject({ error: { message: 'cache unavailable: WRONGPASS' } });
+  });
+
+  it('when serializeError is applied twice, then the second pass keeps the first result', () => {
+    const error = Object.assign(new Error('x'), { command: { name: 'set', args: ['k', 'v'] } });
+    const once = serializeError(error);
+    expect(serializeError(once)).toEqual(once);
+    expect(once).toMatchObject({ type: 'Error', command: { name: 'set', args: '[redacted]' } });
   });
 });

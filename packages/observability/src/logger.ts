@@ -21,7 +21,49 @@ const REDACTED_KEYS = [
   'privateKey',
   'private_key',
 ];
-export const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+export const REDACT_PATHS = [
+  ...REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+  // A client's record of the command that failed: ioredis puts `AUTH <user> <password>` there.
+  'command.args',
+  '*.command.args',
+  '*.*.command.args',
+];
+
+const CENSOR = '[redacted]';
+const SECRET_KEYS = new Set(REDACTED_KEYS.map((key) => key.toLowerCase()));
+/** Deep enough for a client error's request/response records; deeper values are dropped. */
+const MAX_ERROR_DEPTH = 6;
+
+/**
+ * Errors carry whatever their library attached, at any depth, so redaction by path does not
+ * reach them: an ioredis `ReplyError` to AUTH holds `command: { name: 'auth', args: [user,
+ * password] }`. Copies the serialized error with secret-named keys censored and every command's
+ * arguments replaced, keeping the command's name (the useful part).
+ */
+function scrub(value: unknown, depth: number, seen: WeakSet<object>, parent = ''): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth > MAX_ERROR_DEPTH) return '[truncated]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1, seen));
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (SECRET_KEYS.has(key.toLowerCase())) copy[key] = CENSOR;
+    else if (key === 'args' && parent === 'command') copy[key] = CENSOR;
+    else copy[key] = scrub(field, depth + 1, seen, key);
+  }
+  return copy;
+}
+
+/**
+ * pino's error serializer, then {@link scrub}: what every `err`/`error` field is written as.
+ * Idempotent, so code that hands its logger an error it did not create can call it first and
+ * stay safe with a logger built elsewhere (without these serializers).
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized: unknown = error instanceof Error ? pino.stdSerializers.err(error) : error;
+  return scrub(serialized, 0, new WeakSet());
+}
 
 export interface LoggerOptions {
   service: string;
@@ -39,7 +81,8 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level ?? 'info',
       base: { service: options.service },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: CENSOR },
+      serializers: { err: serializeError, error: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {

@@ -2,6 +2,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, toProblem, AppError } from '@flowstack/errors';
 import type { NodeHandler } from './health-endpoints.js';
+import { createHttpGuard } from './http-guard.js';
+
+export { createHttpGuard, type ConnectionLimits } from './http-guard.js';
+
+/**
+ * A health port answers probes and scrapes, small and quick: every request must arrive within
+ * seconds (Node's 60 s header default let a half-sent request hold a socket a minute).
+ */
+const HEALTH_TIMEOUTS = { headersTimeout: 5_000, requestTimeout: 10_000 } as const;
+const HEALTH_LIMITS = {
+  silentMs: 5_000,
+  maxPendingResponses: 16,
+  writeStallMs: 10_000,
+  closeGraceMs: 1_000,
+} as const;
 
 export interface StartedServer {
   url: string;
@@ -15,22 +30,27 @@ export async function startHealthServer(options: {
   port: number;
   routes: Record<string, NodeHandler>;
 }): Promise<StartedServer> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = options.routes[path];
-    if (handler !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
-      handler(req, res);
-      return;
-    }
-    const problem = toProblem(
-      handler === undefined
-        ? AppError.notFound(`No route for ${path}.`)
-        : new AppError('Only GET is allowed here.', { status: 405, code: 'method-not-allowed' }),
-      path,
-    );
-    res.writeHead(problem.status, { 'content-type': PROBLEM_CONTENT_TYPE });
-    res.end(JSON.stringify(problem));
-  });
+  const guard = createHttpGuard(HEALTH_LIMITS);
+  const server = createServer(
+    { ...guard.serverOptions, ...HEALTH_TIMEOUTS, connectionsCheckingInterval: 1_000 },
+    guard.handle((req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const handler = options.routes[path];
+      if (handler !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+        handler(req, res);
+        return;
+      }
+      const problem = toProblem(
+        handler === undefined
+          ? AppError.notFound(`No route for ${path}.`)
+          : new AppError('Only GET is allowed here.', { status: 405, code: 'method-not-allowed' }),
+        path,
+      );
+      res.writeHead(problem.status, { 'content-type': PROBLEM_CONTENT_TYPE });
+      res.end(JSON.stringify(problem));
+    }),
+  );
+  guard.attach(server);
   return listen(server, options.host, options.port);
 }
 

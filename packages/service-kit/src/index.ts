@@ -4,7 +4,13 @@ export {
   type OpenDataServicesOptions,
 } from './data-services.js';
 export { createHealthEndpoints, type NodeHandler } from './health-endpoints.js';
-export { startHealthServer, listen, type StartedServer } from './health-server.js';
+export {
+  startHealthServer,
+  listen,
+  createHttpGuard,
+  type ConnectionLimits,
+  type StartedServer,
+} from './health-server.js';
 export { runMain } from './run-main.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
 export {

@@ -91,7 +91,8 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
 
   const revoke = async (leaseId: string, log: Logger) => {
     if (leaseId === '') return;
-    await http.writeOnly('sys/leases/revoke', { lease_id: leaseId }).catch((error: unknown) => {
+    // The lease id goes in the URL: the policy allows only this service's own lease paths.
+    await http.writeOnly(`sys/leases/revoke/${leaseId}`, {}).catch((error: unknown) => {
       metrics.failures.inc({ operation: 'lease-revoke' });
       log.warn({ err: error, leaseId }, 'lease not revoked; it expires on its own');
     });
@@ -158,8 +159,8 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
         if (closed) return;
         try {
           const answer = await http.write(
-            'sys/leases/renew',
-            { lease_id: current.leaseId, increment: current.requestedSeconds },
+            `sys/leases/renew/${current.leaseId}`,
+            { increment: current.requestedSeconds },
             leaseRenewalSchema,
           );
           failures = 0;

@@ -17,12 +17,17 @@ export type VaultCapability = 'create' | 'read' | 'update' | 'delete' | 'list';
 export type VaultPathKind = 'database' | 'rabbitmq' | 'transit' | 'pki' | 'kv' | 'lease' | 'token';
 
 export interface VaultPathGrant {
-  /** Exact path without the `/v1/` prefix and without globs. */
+  /**
+   * Path without the `/v1/` prefix: exact, except the lease paths, which end in `/*` (a lease id
+   * is the path of the secret it came from plus a generated suffix).
+   */
   readonly path: string;
   readonly capabilities: readonly VaultCapability[];
   readonly kind: VaultPathKind;
   /** Why the service calls it (copied into the generated policy as a comment). */
   readonly purpose: string;
+  /** Body parameters the policy refuses whatever their value (Vault `denied_parameters`). */
+  readonly deniedParameters?: readonly string[];
 }
 
 /** Mount points, auth paths and object names fixed across the Vault, Nomad and app work. */
@@ -43,7 +48,9 @@ export const VAULT_NAMES = {
   postgresConnection: 'flowstack-postgres',
   redisConnection: 'flowstack-redis',
   transitKey: 'orders-pii',
-  pkiRole: 'service-consul',
+  /** The api's own PKI role: it may issue certificates for its own name only. */
+  pkiRole: 'flowstack-api',
+  apiCertificateName: 'api.service.consul',
 } as const;
 
 /** The Vault objects one service is bound to: its JWT role, policy and engine roles. */
@@ -84,33 +91,53 @@ export const SERVICE_VAULT_NAMES: Readonly<Record<VaultService, ServiceVaultName
 const { database, rabbitmq, transit, pkiIntermediate, kv } = VAULT_MOUNTS;
 const { transitKey, pkiRole } = VAULT_NAMES;
 
-/** What every service needs to keep its token and its leases alive. */
-const lifecyclePaths: readonly VaultPathGrant[] = [
-  {
-    path: 'sys/leases/renew',
-    capabilities: ['update'],
-    kind: 'lease',
-    purpose: 'renew its dynamic-secret leases at 2/3 of their TTL',
-  },
-  {
-    path: 'sys/leases/revoke',
-    capabilities: ['update'],
-    kind: 'lease',
-    purpose: 'revoke its leases on shutdown and after a rotation',
-  },
-  {
-    path: 'auth/token/renew-self',
-    capabilities: ['update'],
-    kind: 'token',
-    purpose: 'renew its own token',
-  },
-  {
-    path: 'auth/token/lookup-self',
-    capabilities: ['read'],
-    kind: 'token',
-    purpose: 'read its token TTL',
-  },
-];
+/**
+ * What a service needs to keep its token and its own leases alive, and to end them. Renew and
+ * revoke take the lease id in the URL (`sys/leases/renew/<lease id>`, the `url_lease_id` form of
+ * hashicorp/vault `vault/logical_system_paths.go`), so the ACL sees which secret the lease came
+ * from and a service can touch only leases of the paths it reads. Vault's handlers prefer a
+ * `lease_id` in the body over the URL (`handleRenew`/`handleRevoke` in `vault/logical_system.go`),
+ * which would reopen every lease: the policy denies that parameter.
+ */
+function lifecyclePaths(leased: readonly VaultPathGrant[]): VaultPathGrant[] {
+  const perLease = leased.flatMap((grant): VaultPathGrant[] => [
+    {
+      path: `sys/leases/renew/${grant.path}/*`,
+      capabilities: ['update'],
+      kind: 'lease',
+      purpose: `renew its own ${grant.path} leases at 2/3 of their TTL`,
+      deniedParameters: ['lease_id'],
+    },
+    {
+      path: `sys/leases/revoke/${grant.path}/*`,
+      capabilities: ['update'],
+      kind: 'lease',
+      purpose: `revoke its own ${grant.path} leases on shutdown and after a rotation`,
+      deniedParameters: ['lease_id'],
+    },
+  ]);
+  return [
+    ...perLease,
+    {
+      path: 'auth/token/renew-self',
+      capabilities: ['update'],
+      kind: 'token',
+      purpose: 'renew its own token',
+    },
+    {
+      path: 'auth/token/lookup-self',
+      capabilities: ['read'],
+      kind: 'token',
+      purpose: 'read its token TTL',
+    },
+    {
+      path: 'auth/token/revoke-self',
+      capabilities: ['update'],
+      kind: 'token',
+      purpose: 'revoke its own token on shutdown, so it does not outlive the process',
+    },
+  ];
+}
 
 function credsPaths(service: VaultService): VaultPathGrant[] {
   const names = SERVICE_VAULT_NAMES[service];
@@ -146,6 +173,9 @@ function credsPaths(service: VaultService): VaultPathGrant[] {
   ];
 }
 
+const leasedBy = (grants: readonly VaultPathGrant[]) =>
+  grants.filter((grant) => grant.kind === 'database' || grant.kind === 'rabbitmq');
+
 const VAULT_PATHS: Readonly<Record<VaultService, readonly VaultPathGrant[]>> = {
   api: [
     ...credsPaths('api'),
@@ -171,11 +201,11 @@ const VAULT_PATHS: Readonly<Record<VaultService, readonly VaultPathGrant[]>> = {
       path: `${pkiIntermediate}/issue/${pkiRole}`,
       capabilities: ['update'],
       kind: 'pki',
-      purpose: 'issue its TLS certificate (*.service.consul)',
+      purpose: 'issue its TLS certificate (api.service.consul only)',
     },
-    ...lifecyclePaths,
+    ...lifecyclePaths(leasedBy(credsPaths('api'))),
   ],
-  worker: [...credsPaths('worker'), ...lifecyclePaths],
+  worker: [...credsPaths('worker'), ...lifecyclePaths(leasedBy(credsPaths('worker')))],
 };
 
 /** Every path the service calls, with the capabilities it needs. */
@@ -186,3 +216,12 @@ export function pathsFor(service: VaultService): readonly VaultPathGrant[] {
 /** The registry as data: service -> grants. */
 export const vaultPathRegistry: Readonly<Record<VaultService, readonly VaultPathGrant[]>> =
   VAULT_PATHS;
+
+/** One policy block for a grant, as the generated policies (and the template tools) write it. */
+export function renderPolicyBlock(grant: VaultPathGrant): string {
+  const capabilities = grant.capabilities.map((c) => `"${c}"`).join(', ');
+  const denied = (grant.deniedParameters ?? []).map((name) => `    "${name}" = []`);
+  const deniedBlock =
+    denied.length === 0 ? '' : `\n  denied_parameters = {\n${denied.join('\n')}\n  }`;
+  return `# ${grant.purpose}\npath "${grant.path}" {\n  capabilities = [${capabilities}]${deniedBlock}\n}`;
+}

@@ -22,7 +22,7 @@ export interface IssuedCertificate {
 }
 
 export interface CertificateSpec {
-  /** e.g. pki_int/issue/service-consul */
+  /** e.g. pki_int/issue/flowstack-api */
   path: string;
   commonName: string;
   altNames?: string[];

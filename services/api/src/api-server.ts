@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { ApiConfig } from '@flowstack/config';
 import { AppError } from '@flowstack/errors';
 import type { Logger } from '@flowstack/observability';
-import type { DataServices } from '@flowstack/service-kit';
+import { createHttpGuard, type DataServices } from '@flowstack/service-kit';
 
 type VaultClient = NonNullable<DataServices['vault']>;
 type IssuedCertificate = ReturnType<
@@ -16,6 +16,9 @@ export interface ApiServer {
   /** Stops certificate renewal (the server itself is closed by whoever listens on it). */
   close(): void;
 }
+
+/** Time a peer has to read an error answer (408, 400) before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
 
 const splitList = (value: string) =>
   value
@@ -40,8 +43,18 @@ export async function createApiServer(options: {
   vault: VaultClient | undefined;
   logger: Logger;
 }): Promise<ApiServer> {
-  const { config, app } = options;
+  const { config } = options;
+  // Silent, slow, pipelining and never-reading peers are all released by the guard's timers,
+  // whatever the timeouts (the schema keeps them ordered); see docs/security.md.
+  const guard = createHttpGuard({
+    silentMs: config.HTTP_IDLE_CONNECTION_TIMEOUT_MS,
+    maxPendingResponses: config.HTTP_MAX_PENDING_RESPONSES,
+    writeStallMs: config.HTTP_WRITE_STALL_TIMEOUT_MS,
+    closeGraceMs: CLOSE_GRACE_MS,
+  });
+  const app = guard.handle(options.app);
   const httpOptions = {
+    ...guard.serverOptions,
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
     keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
@@ -49,7 +62,9 @@ export async function createApiServer(options: {
     connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
   };
   if (config.TLS_MODE === 'off') {
-    return { server: createHttpServer(httpOptions, app), scheme: 'http', close: () => undefined };
+    const server = createHttpServer(httpOptions, app);
+    guard.attach(server);
+    return { server, scheme: 'http', close: () => undefined };
   }
   if (options.vault === undefined) {
     throw new AppError(
@@ -72,6 +87,7 @@ export async function createApiServer(options: {
     { ...httpOptions, ...secureContextOf(certificates.current()) },
     app,
   );
+  guard.attach(server);
   const log = options.logger.child({ component: 'tls' });
   const unsubscribe = certificates.onRenew((next) => {
     server.setSecureContext(secureContextOf(next));

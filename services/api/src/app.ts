@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './entry-points/http/error-handler
 import { apiDocs, openApiDocument } from './entry-points/http/openapi.js';
 import { registerOrderRoutes } from './entry-points/http/order-routes.js';
 import { registerProductRoutes } from './entry-points/http/product-routes.js';
+import { limitMetricsInFlight } from './entry-points/http/metrics-limit.js';
 import { isUnlimitedPath, rateLimit } from './entry-points/http/rate-limit.js';
 import { requestContext } from './entry-points/http/request-context.js';
 
@@ -34,6 +35,9 @@ export interface AppDeps {
   /** Seals the customer's e-mail before it is published (Vault Transit when Vault is on). */
   pii?: { seal(plaintext: string): Promise<string> };
 }
+
+/** Concurrent `/metrics` answers; two Prometheus replicas scraping at once still fit. */
+const METRICS_IN_FLIGHT = 4;
 
 /** Builds the Express app without listening: tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
@@ -66,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/health/live', health.live);
   app.get('/health/ready', health.ready);
-  app.get('/metrics', health.metrics);
+  app.get('/metrics', limitMetricsInFlight(health.metrics, METRICS_IN_FLIGHT));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });

@@ -4,8 +4,6 @@ import { createMetrics, type Logger } from '@flowstack/observability';
 import { listen, openConsul, openDataServices } from '@flowstack/service-kit';
 import { createApiServer } from './api-server.js';
 import { createApp } from './app.js';
-import { answerClientError } from './entry-points/http/client-error.js';
-import { cutSilentConnections } from './entry-points/http/idle-connections.js';
 
 export interface RunningApi {
   url: string;
@@ -69,8 +67,6 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
         },
       };
     });
-    server.on('clientError', answerClientError);
-    cutSilentConnections(server, config.HTTP_IDLE_CONNECTION_TIMEOUT_MS);
     const http = await lifecycle.step('http', async () => {
       const started = await listen(server, config.HOST, config.PORT);
       const url = started.url.replace(/^http:/, `${scheme}:`);

@@ -35,6 +35,9 @@ const QUEUE = `lp-${RUN}.orders.store`;
 const AMQP_HOST = process.env['RABBITMQ_HOST'] ?? '127.0.0.1';
 const AMQP_PORT = Number(process.env['RABBITMQ_PORT'] ?? 5672);
 
+/** Counts of what was checked, one line each, for the suite's output. */
+const report = (line: string) => process.stdout.write(`${line}\n`);
+
 let vault: VaultUnderTest;
 let cluster: PgAuthCluster;
 let databaseName: string;
@@ -147,6 +150,19 @@ afterAll(async () => {
   await deleteTopology();
 }, 60_000);
 
+/** A session on the scratch database of the password-checking cluster, as `user`. */
+async function connectAs(user: { username: string; password: string }): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: cluster.host,
+    port: cluster.port,
+    database: databaseName,
+    user: user.username,
+    password: user.password,
+  });
+  await client.connect();
+  return client;
+}
+
 describe('the flowstack-api policy', () => {
   it('when the api reads each of its credentials, then Vault issues them', async () => {
     const api = SERVICE_VAULT_NAMES.api;
@@ -180,7 +196,7 @@ describe('the flowstack-api policy', () => {
       {},
     );
     expect(dataKey.status).toBe(200);
-    const cert = await vault.call(tokens.api, 'POST', 'pki_int/issue/service-consul', {
+    const cert = await vault.call(tokens.api, 'POST', 'pki_int/issue/flowstack-api', {
       common_name: 'api.service.consul',
       ttl: '1h',
     });
@@ -188,19 +204,67 @@ describe('the flowstack-api policy', () => {
     expect(String(cert.body.data?.['certificate'])).toContain('BEGIN CERTIFICATE');
   });
 
-  it('when the api renews and revokes its own lease and token, then Vault allows it', async () => {
+  it('when the api asks for a certificate of another service, a wildcard or extra names, then Vault refuses to issue it', async () => {
+    const refusals: Record<string, unknown>[] = [
+      { common_name: 'worker.service.consul' },
+      { common_name: 'vault.service.consul' },
+      { common_name: '*.service.consul' },
+      { common_name: 'x.api.service.consul' },
+      { common_name: 'api.service.consul', alt_names: 'postgres.service.consul' },
+    ];
+    for (const body of refusals) {
+      const reply = await vault.call(tokens.api, 'POST', 'pki_int/issue/flowstack-api', body);
+      expect([body, reply.status]).toEqual([body, 400]);
+    }
+    const own = await vault.call(tokens.api, 'POST', 'pki_int/issue/flowstack-api', {
+      common_name: 'api.service.consul',
+      alt_names: 'localhost',
+      ip_sans: '127.0.0.1',
+    });
+    expect(own.status).toBe(200);
+    report(`pki: 1 own certificate issued, ${refusals.length} other names refused`);
+  });
+
+  it('when the api renews and revokes its own lease (id in the URL) and its token, then Vault allows it', async () => {
     const issued = await creds(tokens.api, `database/creds/${SERVICE_VAULT_NAMES.api.redisRole}`);
-    const renew = await vault.call(tokens.api, 'PUT', 'sys/leases/renew', {
-      lease_id: issued.leaseId,
+    const renew = await vault.call(tokens.api, 'PUT', `sys/leases/renew/${issued.leaseId}`, {
       increment: 300,
     });
     expect(renew.status).toBe(200);
     expect(
-      (await vault.call(tokens.api, 'PUT', 'sys/leases/revoke', { lease_id: issued.leaseId }))
-        .status,
+      (await vault.call(tokens.api, 'PUT', `sys/leases/revoke/${issued.leaseId}`, {})).status,
     ).toBe(204);
     expect((await vault.call(tokens.api, 'GET', 'auth/token/lookup-self')).status).toBe(200);
     expect((await vault.call(tokens.api, 'POST', 'auth/token/renew-self', {})).status).toBe(200);
+  });
+
+  it("when one service renews or revokes the other's lease, by URL or by a lease_id in the body, then Vault answers 403 and the lease lives", async () => {
+    const workers = await creds(tokens.worker, 'database/creds/worker-readwrite');
+    const apis = await creds(tokens.api, 'database/creds/api-readonly');
+    const attempts: [string, string, Record<string, unknown>][] = [
+      [tokens.api, `sys/leases/revoke/${workers.leaseId}`, {}],
+      [tokens.api, `sys/leases/renew/${workers.leaseId}`, { increment: 60 }],
+      // The body's lease_id wins over the URL in Vault: the policy denies the parameter.
+      [tokens.api, `sys/leases/revoke/${apis.leaseId}`, { lease_id: workers.leaseId }],
+      [tokens.api, 'sys/leases/revoke', { lease_id: workers.leaseId }],
+      [tokens.worker, `sys/leases/revoke/${apis.leaseId}`, {}],
+      [tokens.worker, 'sys/leases/renew', { lease_id: apis.leaseId }],
+      [tokens.worker, `sys/leases/revoke-prefix/database/creds`, {}],
+    ];
+    for (const [token, path, body] of attempts) {
+      const reply = await vault.call(token, 'PUT', path, body);
+      expect([path, reply.status]).toEqual([path, 403]);
+    }
+    const lookup = await vault.call(vault.rootToken, 'PUT', 'sys/leases/lookup', {
+      lease_id: workers.leaseId,
+    });
+    expect(lookup.status).toBe(200);
+  });
+
+  it('when a service token revokes itself at shutdown, then Vault allows it and the token is gone', async () => {
+    const token = await tokenWith('flowstack-api');
+    expect((await vault.call(token, 'POST', 'auth/token/revoke-self', {})).status).toBe(204);
+    expect((await vault.call(token, 'GET', 'auth/token/lookup-self')).status).toBe(403);
   });
 
   it.each([
@@ -233,10 +297,50 @@ describe('the flowstack-worker policy', () => {
     ['GET', 'rabbitmq/creds/api-publisher', undefined],
     ['POST', 'transit/encrypt/orders-pii', { plaintext: 'eA==' }],
     ['POST', 'transit/decrypt/orders-pii', { ciphertext: 'vault:v1:AAAA' }],
-    ['POST', 'pki_int/issue/service-consul', { common_name: 'worker.service.consul' }],
+    ['POST', 'pki_int/issue/flowstack-api', { common_name: 'worker.service.consul' }],
     ['GET', 'kv/data/flowstack/api/config', undefined],
   ])('when the worker token calls %s %s, then Vault answers 403', async (method, path, body) => {
     expect((await vault.call(tokens.worker, method, path, body)).status).toBe(403);
+  });
+});
+
+describe('the path registry, walked both ways', () => {
+  /** A concrete request for a registry grant: lease prefixes get a lease id that does not exist. */
+  function requestFor(path: string, capability: string): [string, string, unknown] {
+    const concrete = path.replace(/\*$/, `lp-${randomUUID()}`);
+    if (capability === 'read') return ['GET', concrete, undefined];
+    return ['POST', concrete, {}];
+  }
+  // Revoking itself would end the token the walk goes on with: its own test covers it.
+  const walked = (service: 'api' | 'worker') =>
+    pathsFor(service).filter((grant) => grant.path !== 'auth/token/revoke-self');
+
+  it("when each service calls every path of its registry, then the ACL lets it through; when it calls the other's, then 403", async () => {
+    let granted = 0;
+    let refusedCount = 0;
+    for (const service of ['api', 'worker'] as const) {
+      const other = service === 'api' ? 'worker' : 'api';
+      const own = new Set(pathsFor(service).map((grant) => grant.path));
+      for (const grant of walked(service)) {
+        for (const capability of grant.capabilities) {
+          const [method, path, body] = requestFor(grant.path, capability);
+          const reply = await vault.call(tokens[service], method, path, body);
+          expect([service, path, reply.status === 403]).toEqual([service, path, false]);
+          granted += 1;
+        }
+      }
+      for (const grant of walked(other).filter((g) => !own.has(g.path))) {
+        for (const capability of grant.capabilities) {
+          const [method, path, body] = requestFor(grant.path, capability);
+          const reply = await vault.call(tokens[service], method, path, body);
+          expect([service, path, reply.status]).toEqual([service, path, 403]);
+          refusedCount += 1;
+        }
+      }
+    }
+    report(`vault registry walk: ${granted} grants allowed, ${refusedCount} neighbours refused`);
+    expect(granted).toBeGreaterThan(0);
+    expect(refusedCount).toBeGreaterThan(0);
   });
 });
 
@@ -321,18 +425,6 @@ describe('JWT login for Nomad workloads', () => {
 });
 
 describe('Vault-issued PostgreSQL users (password-checking cluster on 5433)', () => {
-  async function connectAs(user: { username: string; password: string }): Promise<pg.Client> {
-    const client = new pg.Client({
-      host: cluster.host,
-      port: cluster.port,
-      database: databaseName,
-      user: user.username,
-      password: user.password,
-    });
-    await client.connect();
-    return client;
-  }
-
   const insertOrder = (client: pg.Client) =>
     client.query(
       `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
@@ -359,6 +451,54 @@ describe('Vault-issued PostgreSQL users (password-checking cluster on 5433)', ()
       // Objects it creates belong to the group, not to the short-lived user.
       expect(role.rows[0]?.current_user).toBe('flowstack_readwrite');
       await expect(client.query('DROP TABLE order_items')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('the worker group writes only what the worker stores (PostgreSQL 5433)', () => {
+  const refused: [string, string][] = [
+    ['UPDATE products', 'UPDATE products SET price_cents = 1 WHERE false'],
+    [
+      'INSERT products',
+      `INSERT INTO products (id, name, description, price_cents, currency) VALUES ('lp-forged', 'x', 'x', 1, 'EUR')`,
+    ],
+    ['UPDATE orders total', 'UPDATE orders SET total_cents = 0 WHERE false'],
+    ['UPDATE order_items', 'UPDATE order_items SET quantity = 0 WHERE false'],
+    ['DELETE orders', 'DELETE FROM orders WHERE false'],
+    ['UPDATE pgmigrations', `UPDATE pgmigrations SET name = 'x' WHERE false`],
+    ['INSERT pgmigrations', `INSERT INTO pgmigrations (name, run_on) VALUES ('x', now())`],
+    ['TRUNCATE orders', 'TRUNCATE orders'],
+  ];
+
+  it('when the worker user inserts an order with items and rewraps an e-mail, then PostgreSQL allows it; the rest is refused', async () => {
+    const client = await connectAs(await creds(tokens.worker, 'database/creds/worker-readwrite'));
+    try {
+      const id = randomUUID();
+      // The catalog belongs to the admin identity (migrations and seed), so it makes the product.
+      const productId = `lp-${id}`;
+      const admin = await connectAs({ username: cluster.user, password: cluster.password });
+      await admin.query(
+        `INSERT INTO products (id, name, description, price_cents, currency) VALUES ($1, 'p', 'p', 100, 'EUR')`,
+        [productId],
+      );
+      await admin.end();
+      await client.query('SELECT id, price_cents FROM products WHERE id = $1', [productId]);
+      const allowed = [
+        `INSERT INTO orders (id, request_fingerprint, customer_email, total_cents, currency, accepted_at)
+         VALUES ('${id}', 'fp', 'vault:v1:x', 100, 'EUR', now()) ON CONFLICT (id) DO NOTHING RETURNING id, stored_at`,
+        `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price_cents)
+         VALUES ('${id}', 1, '${productId}', 1, 100)`,
+        `UPDATE orders SET customer_email = 'vault:v2:y' WHERE id = '${id}' AND customer_email = 'vault:v1:x'`,
+      ];
+      for (const sql of allowed) await client.query(sql);
+      for (const [what, sql] of refused) {
+        await expect(client.query(sql), what).rejects.toMatchObject({ code: '42501' });
+      }
+      report(
+        `postgres worker group: ${allowed.length + 1} statements granted, ${refused.length} refused`,
+      );
     } finally {
       await client.end();
     }

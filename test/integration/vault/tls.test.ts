@@ -28,7 +28,7 @@ const logger = createLogger({
   destination: { write: (line: string) => void logLines.push(line) },
 });
 
-/** A Vault with only what the api's certificate needs: pki_int and its service-consul role. */
+/** A Vault with only what the api's certificate needs: pki_int and the api's role. */
 async function setUpPki(target: VaultDouble): Promise<string> {
   const root = async (path: string, body: unknown) => {
     const response = await fetch(`${target.url}/v1/${path}`, {
@@ -40,7 +40,7 @@ async function setUpPki(target: VaultDouble): Promise<string> {
   };
   await root('sys/mounts/pki_int', { type: 'pki' });
   await root('pki_int/root/generate/internal', { common_name: 'flowstack test CA', ttl: '24h' });
-  await root('pki_int/roles/service-consul', {
+  await root('pki_int/roles/flowstack-api', {
     allowed_domains: ['service.consul'],
     allow_subdomains: true,
     allow_localhost: true,

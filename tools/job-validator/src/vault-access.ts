@@ -116,7 +116,8 @@ export function compareAccess(
   }
   for (const rule of policies.flat()) {
     const used = uses.filter((use) => use.path === rule.pattern);
-    if (hasGlob(rule.pattern)) {
+    // The registry's own globs (a service's lease prefixes) are uses; any other glob is too broad.
+    if (hasGlob(rule.pattern) && used.length === 0) {
       problems.push({
         message: `role "${role}" grants the glob ${rule.pattern}: broader than any path it uses`,
       });

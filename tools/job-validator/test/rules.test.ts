@@ -352,7 +352,7 @@ describe('vault-paths', () => {
     const repo = await realRepository();
     const policy = repo.vault.policies.get('flowstack-worker') ?? [];
     const broken = [
-      ...policy.filter((rule) => rule.pattern !== 'sys/leases/renew'),
+      ...policy.filter((rule) => rule.pattern !== 'auth/token/renew-self'),
       { pattern: 'database/creds/*', capabilities: ['read'] },
       { pattern: 'kv/data/flowstack/worker/config', capabilities: ['read', 'update'] },
       { pattern: 'transit/encrypt/orders-pii', capabilities: ['update'] },
@@ -367,7 +367,7 @@ describe('vault-paths', () => {
     const found = messages(vaultPathsRule.check(await realJob('worker'), context));
     expect(found).toEqual(
       expect.arrayContaining([
-        'role "flowstack-worker" lacks update on sys/leases/renew',
+        'role "flowstack-worker" lacks update on auth/token/renew-self',
         'role "flowstack-worker" grants the glob database/creds/*: broader than any path it uses',
         'role "flowstack-worker" grants update on kv/data/flowstack/worker/config, which no call needs',
         'role "flowstack-worker" grants transit/encrypt/orders-pii, which the service never calls',

@@ -183,7 +183,7 @@ function addToVaultRegistry(text: string, n: t.ServiceNames): string {
   return insertIntoObject(
     next,
     'const VAULT_PATHS',
-    `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths],`,
+    `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths(leasedBy(credsPaths('${s}')))],`,
     file,
   );
 }
@@ -223,6 +223,11 @@ interface RegistryModule {
   pathsFor(
     service: string,
   ): readonly { path: string; capabilities: readonly string[]; purpose: string }[];
+  renderPolicyBlock(grant: {
+    path: string;
+    capabilities: readonly string[];
+    purpose: string;
+  }): string;
   SERVICE_VAULT_NAMES: Record<string, { policy: string }>;
 }
 
@@ -244,9 +249,6 @@ async function renderVaultPolicy(root: string, service: string): Promise<string>
     `# Regenerate with: npm run build -w @${name.slice(0, name.length - service.length - 1)}/infra-vault && node infra/vault/dist/render-policies.js`,
     '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).',
   ];
-  const blocks = registry.pathsFor(service).map((grant) => {
-    const capabilities = grant.capabilities.map((c) => `"${c}"`).join(', ');
-    return `# ${grant.purpose}\npath "${grant.path}" {\n  capabilities = [${capabilities}]\n}`;
-  });
+  const blocks = registry.pathsFor(service).map((grant) => registry.renderPolicyBlock(grant));
   return `${header.join('\n')}\n\n${blocks.join('\n\n')}\n`;
 }

@@ -114,6 +114,10 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
           (route?.backend.needsSudo(route.path, operation) ?? false) ||
           needsRootPathSudo(routePath);
         if (!caps.has(operation) || (sudo && !caps.has('sudo'))) return permissionDenied();
+        // hashicorp/vault vault/acl.go (AllowOperation): a denied parameter refuses the request.
+        const aclPath = isList ? `${routePath}/` : routePath;
+        if (Object.keys(body).some((name) => acl.deniesParameter(aclPath, name)))
+          return permissionDenied();
       }
     }
     if (!route) return noRoute(routePath);

@@ -31,6 +31,36 @@ describe('policies over HTTP', () => {
     expect((await v.call('GET', 'sys/policies/acl/crud')).status).toBe(404);
   });
 
+  it('when a rule has denied_parameters, then a request carrying one is refused and the same request without it passes', async () => {
+    const token = await tokenWith(
+      'scoped-revoke',
+      [
+        'path "sys/leases/revoke/database/creds/mine/*" {',
+        '  capabilities = ["update"]',
+        '  denied_parameters = {',
+        '    "lease_id" = []',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const own = await v.call('PUT', 'sys/leases/revoke/database/creds/mine/abc', { token });
+    expect(own.status).not.toBe(403);
+    // The body's lease_id would win over the URL in Vault: with it denied, the URL scope holds.
+    const smuggled = await v.call('PUT', 'sys/leases/revoke/database/creds/mine/abc', {
+      token,
+      body: { lease_id: 'database/creds/theirs/xyz' },
+    });
+    expect(smuggled.status).toBe(403);
+    const LEASE_ID = 'LEASE_ID';
+    const upper = await v.call('PUT', 'sys/leases/revoke/database/creds/mine/abc', {
+      token,
+      body: { [LEASE_ID]: 'database/creds/theirs/xyz' },
+    });
+    expect(upper.status).toBe(403);
+    const theirs = await v.call('PUT', 'sys/leases/revoke/database/creds/theirs/xyz', { token });
+    expect(theirs.status).toBe(403);
+  });
+
   it('when a policy is invalid HCL, then writing it fails with 400', async () => {
     expect(
       (await v.call('PUT', 'sys/policies/acl/broken', { body: { policy: 'path "x" {' } })).status,

@@ -5,6 +5,8 @@ export interface PathRule {
   /** The pattern as written, without a leading slash: "secret/data/app/*". */
   pattern: string;
   capabilities: Capability[];
+  /** Lower-cased names of `denied_parameters`; `*` denies every parameter. */
+  deniedParameters?: string[];
 }
 
 /**
@@ -51,9 +53,11 @@ function rulesFrom(document: unknown): PathRule[] {
       if (!isRecord(block)) {
         throw new VaultError(400, `failed to parse policy: path ${JSON.stringify(rawPattern)}`);
       }
+      const denied = deniedParametersOf(block);
       rules.push({
         pattern: rawPattern.replace(/^\/+/, ''),
         capabilities: capabilitiesOf(rawPattern, block),
+        ...(denied.length === 0 ? {} : { deniedParameters: denied }),
       });
     }
   }
@@ -93,6 +97,16 @@ function capabilitiesOf(pattern: string, block: Record<string, unknown>): Capabi
     for (const cap of caps) result.add(cap);
   }
   return [...result];
+}
+
+/**
+ * Only the names count: Vault denies a listed parameter whatever its value when the list is
+ * empty, which is the only form flowstack's policies use (value lists are not modelled).
+ */
+function deniedParametersOf(block: Record<string, unknown>): string[] {
+  const raw = block['denied_parameters'];
+  const maps: unknown[] = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return maps.flatMap((map) => (isRecord(map) ? Object.keys(map).map((k) => k.toLowerCase()) : []));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -34,7 +34,7 @@ export function resolveTemplates(
       if (value === undefined || value === '') unresolved = true;
       return value ?? '';
     });
-    if (!unresolved) out.push({ pattern, capabilities: rule.capabilities });
+    if (!unresolved) out.push({ ...rule, pattern });
   }
   return out;
 }
