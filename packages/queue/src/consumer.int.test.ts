@@ -1,7 +1,8 @@
 import { AppError } from '@flowstack/errors';
 import { createLogger } from '@flowstack/observability';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Admin, connect, counterValue, sleep, uniqueName, waitFor } from '../test/rabbit.js';
+import { waitFor } from '@flowstack/test-kit';
+import { Admin, connect, counterValue, sleep, queueName } from '../test/rabbit.js';
 import { HEADER } from './topology.js';
 import type { ConsumedMessage, ConsumerSpec } from './types.js';
 
@@ -15,7 +16,7 @@ afterAll(async () => {
 
 /** A connection, a publisher and unique names; everything is removed when the test ends. */
 async function setup(prefix: string, retryDelaysMs: number[] = []) {
-  const queue = uniqueName(prefix);
+  const queue = queueName(prefix);
   const exchange = `${queue}.exchange`;
   const test = connect();
   onTestFinished(async () => {

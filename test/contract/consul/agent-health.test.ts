@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@flowstack/test-kit';
 import {
   type ConsulTarget,
   checkStatus,
-  eventually,
   healthOf,
   registerService,
   startHealthEndpoint,
@@ -232,7 +232,7 @@ describe('TTL checks', () => {
     await eventually(
       () => healthOf(target, name),
       (e) => checkStatus(e, checkId) === 'critical',
-      10_000,
+      { timeoutMs: 10_000 },
     );
   });
 
@@ -279,7 +279,7 @@ describe('DeregisterCriticalServiceAfter', () => {
       await eventually(
         () => healthOf(target, name),
         (e) => e.length === 0,
-        target.reap.withinMs,
+        { timeoutMs: target.reap.withinMs },
       );
       const services = (await target.client.agent.service.list()) as Record<string, unknown>;
       expect(services[name]).toBeUndefined();

@@ -1,6 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsulTarget, eventually, registerService, startTarget, unique } from './harness.js';
+import { eventually } from '@flowstack/test-kit';
+import { type ConsulTarget, registerService, startTarget, unique } from './harness.js';
 
 let target: ConsulTarget;
 beforeAll(async () => {

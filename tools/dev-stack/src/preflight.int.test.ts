@@ -1,14 +1,6 @@
-import { createServer } from 'node:net';
+import { closedPort } from '@flowstack/test-kit';
 import { describe, expect, it } from 'vitest';
 import { findUnreachable, localDependencies } from './preflight.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('findUnreachable', () => {
   it('when a server does not answer, then it is named with the command that starts it', async () => {
