@@ -30,6 +30,7 @@ export {
   nextEvents,
   sleep,
   waitFor,
+  type Emitter,
   type EventWaitOptions,
   type WaitOptions,
 } from './wait.js';

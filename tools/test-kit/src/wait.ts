@@ -1,5 +1,3 @@
-import type { EventEmitter } from 'node:events';
-
 export interface WaitOptions {
   /** Gives up after this long; 15 s by default (a loaded two-core machine). */
   timeoutMs?: number;
@@ -55,6 +53,12 @@ export async function eventually<T>(
   }
 }
 
+/** Anything with `on`/`off`: an EventEmitter, or an interface that declares its events. */
+export interface Emitter<A extends unknown[]> {
+  on(event: string, listener: (...args: A) => void): unknown;
+  off(event: string, listener: (...args: A) => void): unknown;
+}
+
 export interface EventWaitOptions<A extends unknown[]> {
   /** Only events whose arguments pass count. */
   where?: (...args: A) => boolean;
@@ -68,17 +72,16 @@ export interface EventWaitOptions<A extends unknown[]> {
  * listener is attached when this is called, so an event emitted right after is not missed.
  */
 export function nextEvents<A extends unknown[] = unknown[]>(
-  emitter: Pick<EventEmitter, 'on' | 'off'>,
+  emitter: Emitter<A>,
   event: string,
   options: EventWaitOptions<A> = {},
 ): Promise<A[]> {
   const { where, count = 1, timeoutMs = 10_000 } = options;
   return new Promise((resolve, reject) => {
     const seen: A[] = [];
-    const listener = (...args: unknown[]) => {
-      const typed = args as A;
-      if (where !== undefined && !where(...typed)) return;
-      seen.push(typed);
+    const listener = (...args: A) => {
+      if (where !== undefined && !where(...args)) return;
+      seen.push(args);
       if (seen.length < count) return;
       done();
       resolve(seen);
@@ -97,7 +100,7 @@ export function nextEvents<A extends unknown[] = unknown[]>(
 
 /** The arguments of the next matching event. */
 export async function nextEvent<A extends unknown[] = unknown[]>(
-  emitter: Pick<EventEmitter, 'on' | 'off'>,
+  emitter: Emitter<A>,
   event: string,
   options: Omit<EventWaitOptions<A>, 'count'> = {},
 ): Promise<A> {
