@@ -1,9 +1,9 @@
 import { startConsulDouble, type RunningConsulDouble } from '@flowstack/consul-double';
 import { describe, expect, inject, it } from 'vitest';
-import { startTcpSwitch, type TcpSwitch } from '../integration/vault/tcp-switch.js';
+import { sleep, waitFor } from '@flowstack/test-kit';
+import { startTcpProxy, type TcpProxy } from '@flowstack/test-kit';
+import { type ThrowawayServers } from '@flowstack/test-kit';
 import { runDrill } from './support/drill.js';
-import { sleep, waitUntil } from './support/load.js';
-import type { ThrowawayServers } from './support/throwaway-servers.js';
 
 const servers = inject('chaosServers');
 const CACHE_TTL_KEY = 'flowstack/config/api/CACHE_TTL_SECONDS';
@@ -46,12 +46,12 @@ const liveApplied = (lines: string[]) =>
 
 describe('Consul stopped under load', () => {
   it('when Consul goes away, then the services keep serving on the addresses and config they have, and when it returns the watches resume', async () => {
-    let relay: TcpSwitch | undefined;
+    let relay: TcpProxy | undefined;
     let first: RunningConsulDouble | undefined;
     let second: RunningConsulDouble | undefined;
     let outputAtReturn = 0;
     try {
-      relay = await startTcpSwitch();
+      relay = await startTcpProxy();
       first = await startConsulDouble({ port: 0, dnsPort: 0 });
       relay.setTarget(first.url);
       await registerDependencies(first.url, servers);
@@ -73,10 +73,9 @@ describe('Consul stopped under load', () => {
         servers,
         env: consulEnv,
         async inject({ stack, notes }) {
-          await waitUntil(
+          await waitFor(
             () => liveApplied(stack.output).some((line) => line.includes('CACHE_TTL')),
-            15_000,
-            'the api applied CACHE_TTL_SECONDS from KV',
+            { timeoutMs: 15_000, what: 'the api applied CACHE_TTL_SECONDS from KV' },
           );
           const kv = await consulCall(first!.url, 'GET', 'kv/flowstack/config/?recurse=true');
           const registered = await consulCall(first!.url, 'GET', 'agent/services');
@@ -118,13 +117,12 @@ describe('Consul stopped under load', () => {
           const changedAt = Date.now();
           await consulCall(second!.url, 'PUT', `kv/${CACHE_TTL_KEY}`, '62');
           try {
-            await waitUntil(
+            await waitFor(
               () =>
                 liveApplied(stack.output.slice(outputAtReturn)).some((line) =>
                   line.includes('CACHE_TTL'),
                 ),
-              20_000,
-              'the KV change applied',
+              { timeoutMs: 20_000, what: 'the KV change applied' },
             );
             notes.push(`KV change after the return applied in ${Date.now() - changedAt} ms`);
           } catch {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
+import { sleep } from '@flowstack/test-kit';
 import { runDrill } from './support/drill.js';
-import { sleep } from './support/load.js';
 
 const servers = inject('chaosServers');
 

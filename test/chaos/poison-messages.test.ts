@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { fingerprintOf, orderIdFor } from '@flowstack/domain';
+import { waitFor } from '@flowstack/test-kit';
+import { queueCounts } from '@flowstack/test-kit';
 import { isAlive } from './support/chaos-stack.js';
 import { runDrill } from './support/drill.js';
-import { send, waitUntil } from './support/load.js';
-import { queueCounts } from './support/throwaway-servers.js';
+import { send } from './support/load.js';
 
 const servers = inject('chaosServers');
 const run = promisify(execFile);
@@ -62,11 +63,10 @@ describe('poison messages under load', () => {
           `poison-invalid-${randomUUID()}`,
         );
         await stack.publishRaw(Buffer.from(JSON.stringify(overflow)), overflowId);
-        await waitUntil(
-          async () => (await queueCounts(servers, dlqQueue)).ready === 3,
-          30_000,
-          'three dead letters',
-        );
+        await waitFor(async () => (await queueCounts(servers, dlqQueue)).ready === 3, {
+          timeoutMs: 30_000,
+          what: 'three dead letters',
+        });
         if (!isAlive(stack.processes.worker)) findings.push('the worker died');
         const live = await send(stack.workerUrl, '/health/live', { method: 'GET' });
         if (live.status !== 200) findings.push(`worker /health/live answered ${live.status}`);
@@ -82,7 +82,7 @@ describe('poison messages under load', () => {
         const replay = await dlq('replay');
         notes.push(replay.stderr.trim());
         otherIds.push(overflowId);
-        await waitUntil(
+        await waitFor(
           async () =>
             (
               await stack.db.query<{ n: number }>(
@@ -90,14 +90,12 @@ describe('poison messages under load', () => {
                 [overflowId],
               )
             ).rows[0]?.n === 1,
-          30_000,
-          'the replayed order stored',
+          { timeoutMs: 30_000, what: 'the replayed order stored' },
         );
-        await waitUntil(
-          async () => (await queueCounts(servers, dlqQueue)).ready === 2,
-          30_000,
-          'the two invalid messages back in the dead-letter queue',
-        );
+        await waitFor(async () => (await queueCounts(servers, dlqQueue)).ready === 2, {
+          timeoutMs: 30_000,
+          what: 'the two invalid messages back in the dead-letter queue',
+        });
         notes.push(
           `dead-letter attempts: ${listed
             .map((letter) => letter.attempt)

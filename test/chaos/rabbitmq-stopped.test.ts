@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
+import { startRabbitApp, stopRabbitApp } from '@flowstack/test-kit';
+import { sleep } from '@flowstack/test-kit';
 import { runDrill } from './support/drill.js';
-import { sleep } from './support/load.js';
-import { startRabbitApp, stopRabbitApp } from './support/throwaway-servers.js';
 
 const servers = inject('chaosServers');
 

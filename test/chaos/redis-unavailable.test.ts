@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { orderIdFor } from '@flowstack/domain';
 import { describe, expect, inject, it } from 'vitest';
+import { startRedis, stopRedis } from '@flowstack/test-kit';
+import { sleep } from '@flowstack/test-kit';
 import { PRODUCT_IDS, runDrill } from './support/drill.js';
-import { orderBodyFor, postOrder, sleep } from './support/load.js';
-import { startRedis, stopRedis } from './support/throwaway-servers.js';
+import { orderBodyFor, postOrder } from './support/load.js';
 
 const servers = inject('chaosServers');
 

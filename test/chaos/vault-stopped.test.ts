@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
+import { sleep, waitFor } from '@flowstack/test-kit';
 import { runDrill } from './support/drill.js';
-import { sleep, waitUntil } from './support/load.js';
 import { startVaultChaosStack, type VaultChaosStack } from './support/vault-chaos-stack.js';
 
 const servers = inject('chaosServers');
@@ -79,13 +79,12 @@ describe('Vault stopped for longer than a renewal interval', () => {
           found.push('a POST got no answer');
         // Every lease was lost with the double's memory; each must be replaced by a new one.
         try {
-          await waitUntil(
+          await waitFor(
             async () =>
               (await Promise.all(PREFIXES.map((prefix) => stack!.vault.leases(prefix)))).every(
                 (leases) => leases.length > 0,
               ),
-            30_000,
-            'new leases for every credential',
+            { timeoutMs: 30_000, what: 'new leases for every credential' },
           );
         } catch {
           found.push('not every credential got a new lease after Vault returned');

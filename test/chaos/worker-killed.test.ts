@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
+import { queueCounts } from '@flowstack/test-kit';
+import { sleep } from '@flowstack/test-kit';
 import { runDrill } from './support/drill.js';
-import { sleep } from './support/load.js';
-import { queueCounts } from './support/throwaway-servers.js';
 
 const servers = inject('chaosServers');
 

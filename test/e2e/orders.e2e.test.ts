@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf, orderIdFor, SEED_PRODUCTS } from '@flowstack/domain';
-import {
-  countStored,
-  startStackUnderTest,
-  waitUntil,
-  type StackUnderTest,
-} from './stack-under-test.js';
+import { waitFor } from '@flowstack/test-kit';
+import { countStored, startStackUnderTest, type StackUnderTest } from './stack-under-test.js';
 
 let s: StackUnderTest;
 beforeAll(async () => {
@@ -41,10 +37,13 @@ describe('an order through the whole stack', () => {
     let order: { status: string; totalCents?: number; customerEmail?: string } = {
       status: 'unknown',
     };
-    await waitUntil(async () => {
-      order = (await (await fetch(`${s.apiUrl}${location}`)).json()) as typeof order;
-      return order.status === 'stored';
-    }, 15_000);
+    await waitFor(
+      async () => {
+        order = (await (await fetch(`${s.apiUrl}${location}`)).json()) as typeof order;
+        return order.status === 'stored';
+      },
+      { timeoutMs: 15_000 },
+    );
     // The e-mail is sealed end to end; the api shows only a masked form (decision 004).
     expect(order).toMatchObject({
       status: 'stored',
@@ -70,7 +69,7 @@ describe('an order through the whole stack', () => {
     const statuses = await Promise.all(keys.map(postUntilAccepted));
     expect(statuses.filter((status) => status !== 202)).toEqual([]);
     const ids = keys.map(orderIdFor);
-    await waitUntil(async () => (await countStored(s.db, ids)) >= 1000, 90_000);
+    await waitFor(async () => (await countStored(s.db, ids)) >= 1000, { timeoutMs: 90_000 });
     await new Promise((r) => setTimeout(r, 500));
     expect(await countStored(s.db, ids)).toBe(1000);
   }, 150_000);
@@ -84,7 +83,9 @@ describe('an order through the whole stack', () => {
     expect(new Set(responses.map((r) => r.headers.get('location')))).toEqual(
       new Set([`/v1/orders/${orderIdFor(key)}`]),
     );
-    await waitUntil(async () => (await countStored(s.db, [orderIdFor(key)])) === 1, 15_000);
+    await waitFor(async () => (await countStored(s.db, [orderIdFor(key)])) === 1, {
+      timeoutMs: 15_000,
+    });
     const again = await postOrder(key, orderBody(3));
     expect(again.status).toBe(202);
     await new Promise((r) => setTimeout(r, 300));
@@ -103,7 +104,9 @@ describe('an order through the whole stack', () => {
     };
     await s.publishRaw(message, message.orderId);
     await s.publishRaw(message, message.orderId);
-    await waitUntil(async () => (await countStored(s.db, [message.orderId])) === 1, 15_000);
+    await waitFor(async () => (await countStored(s.db, [message.orderId])) === 1, {
+      timeoutMs: 15_000,
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect(await countStored(s.db, [message.orderId])).toBe(1);
   });

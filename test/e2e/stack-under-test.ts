@@ -84,11 +84,3 @@ export async function countStored(db: Database, orderIds: readonly string[]): Pr
   );
   return rows[0]?.n ?? 0;
 }
-
-export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -4,8 +4,8 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration, taskEnvironment, type JobFile } from '@flowstack/job-validator';
+import { freePort } from '@flowstack/test-kit';
 import {
-  freePort,
   stageProductionArtifact,
   startService,
   waitForStatus,

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { scratchDatabase } from '@flowstack/test-kit';
 import { bootstrapVault } from '../src/bootstrap.js';
 import type { BootstrapOptions } from '../src/bootstrap-options.js';
 import { createVaultHttp } from '../src/vault-http.js';
-import { baseOptions, openVault, RABBITMQ, REDIS, scratchDatabase } from './servers.js';
+import { baseOptions, openVault, RABBITMQ, REDIS } from './servers.js';
 
 /**
  * The bootstrap against the Vault double (or VAULT_ADDR), with real PostgreSQL (5433), Redis and
@@ -79,7 +80,7 @@ beforeAll(async () => {
       detail: 'server has no issuer endpoints',
     });
   }
-  database = await scratchDatabase();
+  database = await scratchDatabase('vb');
   const { publicKey } = generateKeyPairSync('ed25519');
   options = {
     ...baseOptions(vault.address, vault.token),

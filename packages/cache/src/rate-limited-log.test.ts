@@ -1,14 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { captureLogger } from '../test/support.js';
+import { captureLogger } from '@flowstack/test-kit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimitedWarn } from './rate-limited-log.js';
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('createRateLimitedWarn', () => {
-  it('when a kind of line repeats within the interval, then it is printed once with the count held back', async () => {
-    const { logger, lines } = captureLogger();
+  it('when a kind of line repeats within the interval, then it is printed once with the count held back', () => {
+    vi.useFakeTimers();
+    const { logger, lines } = captureLogger('cache-test');
     const warn = createRateLimitedWarn(logger, 100);
     for (let i = 0; i < 5; i += 1) warn('connection', {}, 'redis down');
     warn('corrupt', {}, 'bad value');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    vi.advanceTimersByTime(150);
     warn('connection', {}, 'redis down');
 
     const parsed = lines.map(

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { captureLogger, eventually, startTarget, unique, type Target } from '../test/target.js';
+import { captureLogger, eventually, uniqueName } from '@flowstack/test-kit';
+import { startTarget, type Target } from '../test/target.js';
 import { discoverService } from './discovery.js';
 import { discoverServiceByDns, resolveServiceByDns } from './dns-discovery.js';
 
 let target: Target;
-const { logger } = captureLogger();
+const { logger } = captureLogger('consul-test');
 
 beforeAll(async () => {
   target = await startTarget(logger);
@@ -29,7 +30,7 @@ async function registerDependency(name: string, id: string, port: number, passin
 
 describe('discoverService', () => {
   it('when the dependency is re-registered on another port, then the source moves to it', async () => {
-    const name = unique('redis');
+    const name = uniqueName('redis');
     await registerDependency(name, `${name}-a`, 16379);
     const discovered = await discoverService(target.client, name, { logger });
     onTestFinished(() => discovered.close());
@@ -50,7 +51,7 @@ describe('discoverService', () => {
   });
 
   it('when another instance joins, then it stays on the one it uses; when that one fails, it moves', async () => {
-    const name = unique('postgres');
+    const name = uniqueName('postgres');
     await registerDependency(name, `${name}-a`, 15432);
     const discovered = await discoverService(target.client, name, { logger });
     onTestFinished(() => discovered.close());
@@ -69,7 +70,7 @@ describe('discoverService', () => {
   });
 
   it('when no instance is healthy, then discovery fails after the timeout with a 503 error', async () => {
-    const name = unique('rabbitmq');
+    const name = uniqueName('rabbitmq');
     await registerDependency(name, `${name}-a`, 15672, false);
     await expect(discoverService(target.client, name, { logger, timeoutMs: 500 })).rejects.toThrow(
       /no healthy instance/,
@@ -81,7 +82,7 @@ describe('DNS mode', () => {
   it('when asked for SRV records, then DNS gives the same instances as the passing HTTP query', async (context) => {
     if (target.dns === undefined) context.skip();
     const dns = target.dns!;
-    const name = unique('rabbitmq');
+    const name = uniqueName('rabbitmq');
     await registerDependency(name, `${name}-a`, 25672);
     await registerDependency(name, `${name}-b`, 25673);
     await registerDependency(name, `${name}-c`, 25674, false);
@@ -97,7 +98,7 @@ describe('DNS mode', () => {
 
   it('when the dependency moves, then DNS discovery follows it too', async (context) => {
     if (target.dns === undefined) context.skip();
-    const name = unique('redis');
+    const name = uniqueName('redis');
     await registerDependency(name, `${name}-a`, 26379);
     const discovered = await discoverServiceByDns(name, {
       server: target.dns!,

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { captureLogger, eventually, startTarget, unique, type Target } from '../test/target.js';
+import { captureLogger, eventually, uniqueName } from '@flowstack/test-kit';
+import { startTarget, type Target } from '../test/target.js';
 import { watchLiveConfig } from './live-config.js';
 
 let target: Target;
 
 beforeAll(async () => {
-  target = await startTarget(captureLogger().logger);
+  target = await startTarget(captureLogger('consul-test').logger);
 });
 afterAll(async () => {
   await target.stop();
@@ -22,7 +23,7 @@ const schema = z.object({
 });
 
 function watch(prefix: string) {
-  const { logger, lines } = captureLogger();
+  const { logger, lines } = captureLogger('consul-test');
   const config = schema.parse({});
   const live = watchLiveConfig({
     client: target.client,
@@ -41,7 +42,7 @@ function watch(prefix: string) {
 
 describe('watchLiveConfig', () => {
   it('when a key changes in KV, then the new value is applied within a second', async () => {
-    const prefix = `flowstack/config/${unique('svc')}/`;
+    const prefix = `flowstack/config/${uniqueName('svc')}/`;
     const { config, live } = watch(prefix);
     await live.ready(5_000);
     expect(config.ACCEPT_ORDERS).toBe(true);
@@ -51,7 +52,7 @@ describe('watchLiveConfig', () => {
     await eventually(
       () => config.ACCEPT_ORDERS,
       (value) => !value,
-      1_000,
+      { timeoutMs: 1_000 },
     );
     expect(Date.now() - started).toBeLessThan(1_000);
 
@@ -63,7 +64,7 @@ describe('watchLiveConfig', () => {
   });
 
   it('when a value is invalid, then it is refused with a log line and the last good value stays', async () => {
-    const prefix = `flowstack/config/${unique('svc')}/`;
+    const prefix = `flowstack/config/${uniqueName('svc')}/`;
     await target.client.setKv(`${prefix}CACHE_TTL_SECONDS`, '30');
     const { config, live, lines } = watch(prefix);
     await live.ready(5_000);
@@ -94,7 +95,7 @@ describe('watchLiveConfig', () => {
   });
 
   it('when a key is deleted, then its startup value comes back', async () => {
-    const prefix = `flowstack/config/${unique('svc')}/`;
+    const prefix = `flowstack/config/${uniqueName('svc')}/`;
     await target.client.setKv(`${prefix}ACCEPT_ORDERS`, 'false');
     const { config, live } = watch(prefix);
     await live.ready(5_000);

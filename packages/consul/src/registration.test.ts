@@ -1,11 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { captureLogger, eventually, startTarget, unique, type Target } from '../test/target.js';
+import { captureLogger, eventually, uniqueName } from '@flowstack/test-kit';
+import { startTarget, type Target } from '../test/target.js';
 import { registerService } from './registration.js';
 
 let target: Target;
-const { logger } = captureLogger();
+const { logger } = captureLogger('consul-test');
 
 beforeAll(async () => {
   target = await startTarget(logger);
@@ -40,7 +41,7 @@ const passingIds = async (name: string) =>
 
 describe('registerService', () => {
   it('when registered with an HTTP check, then it turns passing, drops out when critical, and deregister removes it', async () => {
-    const name = unique('flowstack-api');
+    const name = uniqueName('flowstack-api');
     const endpoint = await readyEndpoint();
     const registration = await registerService({
       client: target.client,
@@ -80,7 +81,7 @@ describe('registerService', () => {
   });
 
   it('when registered with a TTL check, then the heartbeat reports the probe: passing, then critical', async () => {
-    const name = unique('flowstack-worker');
+    const name = uniqueName('flowstack-worker');
     let ready = true;
     const registration = await registerService({
       client: target.client,

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { startConsulDouble, type RunningConsulDouble } from '@flowstack/consul-double';
-import { createLogger, type Logger } from '@flowstack/observability';
+import type { Logger } from '@flowstack/observability';
 import { createConsulClient, type ConsulClient } from '../src/consul-client.js';
 import { parseDnsServer, type DnsServer } from '../src/dns-resolver.js';
 
@@ -45,35 +43,4 @@ export async function startTarget(logger: Logger): Promise<Target> {
       await double?.stop();
     },
   };
-}
-
-export function unique(label: string): string {
-  return `${label}-${randomUUID().slice(0, 8)}`;
-}
-
-export function captureLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      lines.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  return { logger: createLogger({ service: 'consul-test', level: 'debug', destination }), lines };
-}
-
-export async function eventually<T>(
-  probe: () => T | Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { isAppError } from '@flowstack/errors';
 import { runWithContext, type Logger, type QueueMetrics } from '@flowstack/observability';
@@ -15,7 +16,13 @@ import {
   retryQueueName,
 } from './topology.js';
 import { traceConsume } from './tracing.js';
-import type { ConsumedMessage, Consumer, ConsumerSpec, FailureAction } from './types.js';
+import type {
+  ConsumedMessage,
+  Consumer,
+  ConsumerSpec,
+  FailureAction,
+  SettledEvent,
+} from './types.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 /** Pause before requeueing a message whose retry/dead-letter copy the broker refused. */
@@ -34,7 +41,7 @@ export function defaultClassifyFailure(error: unknown): FailureAction {
   return isAppError(error) && error.status < 500 ? 'dead-letter' : 'retry';
 }
 
-type Outcome = 'ack' | 'retry' | 'dead-letter' | 'requeue';
+type Outcome = SettledEvent['outcome'];
 
 interface Delivery {
   message: ConsumeMessage;
@@ -73,6 +80,7 @@ class Attachment {
     private readonly host: ConsumerHost,
     private readonly logger: Logger,
     private readonly onLost: (attachment: Attachment) => void,
+    private readonly onSettled: (event: SettledEvent) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -210,7 +218,7 @@ class Attachment {
         attempt,
         delivery.parseError,
       );
-      this.observe(outcome, started);
+      this.observe(outcome, started, messageId);
       return;
     }
     try {
@@ -229,11 +237,11 @@ class Attachment {
         );
         outcome = await this.deadLetter(channel, message, messageId, copy, attempt, error);
       }
-      this.observe(outcome, started);
+      this.observe(outcome, started, messageId);
       return;
     }
     outcome = this.settle(channel, message, 'ack');
-    this.observe(outcome, started);
+    this.observe(outcome, started, messageId);
   }
 
   private scheduleFlush(channel: ConfirmChannel, waitMs: number): void {
@@ -332,7 +340,7 @@ class Attachment {
       const tag = delivery.message.fields.deliveryTag;
       this.handled.delete(tag);
       this.unsettled.delete(tag);
-      this.observe(outcome, delivery.started);
+      this.observe(outcome, delivery.started, delivery.messageId);
     }
   }
 
@@ -344,11 +352,13 @@ class Attachment {
     }
   }
 
-  private observe(outcome: Outcome, started: number): void {
+  /** Every delivery ends here exactly once: the duration metric and the `settled` event. */
+  private observe(outcome: Outcome, started: number, messageId: string): void {
     this.host.metrics.handlerDuration.observe(
       { queue: this.spec.queue, outcome },
       (performance.now() - started) / 1000,
     );
+    this.onSettled({ queue: this.spec.queue, messageId, outcome });
   }
 
   private async retry(
@@ -466,7 +476,7 @@ class Attachment {
 }
 
 /** A consumer that follows the connection across reconnects and credential rotations. */
-export class QueueConsumer implements Consumer {
+export class QueueConsumer extends EventEmitter<{ settled: [SettledEvent] }> implements Consumer {
   private readonly attachments = new Map<Generation, Attachment>();
   private readonly logger: Logger;
   private stopped = false;
@@ -478,6 +488,7 @@ export class QueueConsumer implements Consumer {
     private readonly host: ConsumerHost,
     readonly spec: ConsumerSpec,
   ) {
+    super();
     this.logger = host.logger.child({ queue: spec.queue });
   }
 
@@ -486,8 +497,13 @@ export class QueueConsumer implements Consumer {
     if (this.stopped || generation.closed || generation.retiring) return Promise.resolve();
     const existing = this.attachments.get(generation);
     if (existing !== undefined) return existing.started;
-    const attachment = new Attachment(generation, this.spec, this.host, this.logger, (lost) =>
-      this.onLost(lost),
+    const attachment = new Attachment(
+      generation,
+      this.spec,
+      this.host,
+      this.logger,
+      (lost) => this.onLost(lost),
+      (event) => this.emit('settled', event),
     );
     this.attachments.set(generation, attachment);
     attachment.started = attachment.start().then(

@@ -3,6 +3,7 @@ export { defaultClassifyFailure } from './consumer.js';
 export { QUEUE_UNAVAILABLE } from './queue-errors.js';
 export { HEADER, deadLetterQueueName, retryQueueName } from './topology.js';
 export type {
+  SettledEvent,
   BatchSpec,
   ConsumedMessage,
   Consumer,

@@ -113,7 +113,20 @@ export interface BatchSpec {
   handle(messages: ConsumedMessage[]): Promise<void>;
 }
 
+/**
+ * How one delivery ended: acked, sent to a retry queue, dead-lettered, or left to the broker to
+ * redeliver (the channel closed before the ack). Emitted once per delivery, after the broker was
+ * told, so a test can await the outcome instead of polling a queue.
+ */
+export interface SettledEvent {
+  queue: string;
+  messageId: string;
+  outcome: 'ack' | 'retry' | 'dead-letter' | 'requeue';
+}
+
 export interface Consumer {
   /** Cancels, lets in-flight handlers finish and settle (bounded by drainTimeoutMs). */
   stop(): Promise<void>;
+  on(event: 'settled', listener: (event: SettledEvent) => void): this;
+  off(event: 'settled', listener: (event: SettledEvent) => void): this;
 }

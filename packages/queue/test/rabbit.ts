@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { createStaticCredentialSource, type CredentialSource } from '@flowstack/credentials';
 import { createLogger, createMetrics, type Metrics } from '@flowstack/observability';
+import { uniqueName, waitFor } from '@flowstack/test-kit';
 import { createQueueConnection } from '../src/queue-connection.js';
 import type { QueueConnection, QueueConnectionOptions } from '../src/types.js';
 
@@ -9,20 +9,9 @@ export const RABBIT = { host: '127.0.0.1', port: 5672, vhost: '/' };
 const MANAGEMENT = 'http://127.0.0.1:15672/api';
 const GUEST_AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 
-export function uniqueName(prefix: string): string {
-  return `test.queue.${prefix}.${randomUUID().slice(0, 8)}`;
-}
-
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+/** Queues, exchanges and connections of one test: `test.queue.<prefix>.<id>`. */
+export function queueName(prefix: string): string {
+  return uniqueName(`test.queue.${prefix}`, '.');
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@flowstack/observability';
 import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
 
 /** The double by default; a real Vault when VAULT_ADDR and VAULT_TOKEN are set. */
@@ -46,29 +44,4 @@ export async function startVaultUnderTest(): Promise<VaultUnderTest> {
       await double?.stop();
     },
   };
-}
-
-/** A logger whose lines a test can read (and check for secrets). */
-export function capturingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { logger: createLogger({ service: 'vault-test', level: 'debug', destination }), lines };
-}
-
-export async function waitUntil<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

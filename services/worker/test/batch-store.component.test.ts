@@ -7,11 +7,8 @@ import {
   type ProductView,
 } from '@flowstack/domain';
 import { createTestProduct } from '@flowstack/domain/testing';
-import {
-  startWorkerUnderTest,
-  waitFor,
-  type WorkerUnderTest,
-} from './support/worker-under-test.js';
+import { waitFor } from '@flowstack/test-kit';
+import { startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
 
 function orderMessage(productId: string, quantity = 1): OrderCreatedMessage {
   const request = { customerEmail: 'grace@example.com', items: [{ productId, quantity }] };
@@ -52,10 +49,13 @@ describe('the batching consumer', () => {
     await harness.publishAll(all.map((body) => ({ body, messageId: body.orderId })));
 
     const ids = good.map((message) => message.orderId);
-    const result = await waitFor(async () => {
-      const found = await stored(harness, ids);
-      return found.n === good.length ? found : undefined;
-    }, 20_000);
+    const result = await waitFor(
+      async () => {
+        const found = await stored(harness, ids);
+        return found.n === good.length ? found : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     // Orders of one transaction share stored_at (now() is the transaction's start).
     expect(result.batches).toBeLessThan(good.length);
     const dead = await waitFor(async () => {
@@ -96,10 +96,13 @@ describe('the consumer with batching off', () => {
     await harness.publishAll(messages.map((body) => ({ body, messageId: body.orderId })));
 
     const ids = messages.map((message) => message.orderId);
-    const result = await waitFor(async () => {
-      const found = await stored(harness, ids);
-      return found.n === messages.length ? found : undefined;
-    }, 20_000);
+    const result = await waitFor(
+      async () => {
+        const found = await stored(harness, ids);
+        return found.n === messages.length ? found : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(result.batches).toBe(messages.length);
   });
 });

@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf, orderIdFor, upsertProducts } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
+import { waitFor } from '@flowstack/test-kit';
 import { runDeadLetterCli } from '../src/entry-points/cli/dead-letter-commands.js';
-import {
-  startWorkerUnderTest,
-  waitFor,
-  type WorkerUnderTest,
-} from './support/worker-under-test.js';
+import { startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
 
 let harness: WorkerUnderTest;
 let env: Record<string, string>;
@@ -51,10 +48,13 @@ describe('the dlq command', () => {
     await harness.publish('this is not JSON', `not-json-${randomUUID()}`);
 
     let listed = await dlq('list');
-    await waitFor(async () => {
-      listed = await dlq('list');
-      return listed.out.length === 3 || undefined;
-    }, 15_000);
+    await waitFor(
+      async () => {
+        listed = await dlq('list');
+        return listed.out.length === 3 || undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(listed.code).toBe(0);
     const letters = listed.out.map(
       (line) => JSON.parse(line) as { messageId: string; body: unknown; reason: string },
@@ -73,18 +73,24 @@ describe('the dlq command', () => {
     const replayed = await dlq('replay');
     expect(replayed).toMatchObject({ code: 0 });
     expect(replayed.err).toContain('replayed 3 dead letter(s)');
-    await waitFor(async () => {
-      const { rows } = await harness.db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[])',
-        [orders.map((order) => order.orderId)],
-      );
-      return rows[0]?.n === 2 || undefined;
-    }, 15_000);
+    await waitFor(
+      async () => {
+        const { rows } = await harness.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[])',
+          [orders.map((order) => order.orderId)],
+        );
+        return rows[0]?.n === 2 || undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     // The message that is still broken comes back to the dead-letter queue.
-    const left = await waitFor(async () => {
-      const { out } = await dlq('list');
-      return out.length === 1 ? out : undefined;
-    }, 15_000);
+    const left = await waitFor(
+      async () => {
+        const { out } = await dlq('list');
+        return out.length === 1 ? out : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(left.map((line) => (JSON.parse(line) as { body: unknown }).body)).toEqual([
       'this is not JSON',
     ]);

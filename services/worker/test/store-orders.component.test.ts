@@ -7,11 +7,8 @@ import {
   type ProductView,
 } from '@flowstack/domain';
 import { createTestProduct } from '@flowstack/domain/testing';
-import {
-  startWorkerUnderTest,
-  waitFor,
-  type WorkerUnderTest,
-} from './support/worker-under-test.js';
+import { waitFor } from '@flowstack/test-kit';
+import { startWorkerUnderTest, type WorkerUnderTest } from './support/worker-under-test.js';
 
 let harness: WorkerUnderTest;
 let grinder: ProductView;

@@ -1,6 +1,7 @@
 import type { Database } from '@flowstack/db';
 import { orderIdFor } from '@flowstack/domain';
-import { postOrder, waitUntil, type HttpOutcome, type LoadRecord } from './load.js';
+import { waitFor } from '@flowstack/test-kit';
+import { postOrder, type HttpOutcome, type LoadRecord } from './load.js';
 
 export interface Books {
   /** Distinct Idempotency-Keys posted. */
@@ -95,13 +96,12 @@ export async function settleBooks(options: {
   }
 
   const storedIds = async () => new Set((await storedRows(db)).map((row) => row.id));
-  await waitUntil(
+  await waitFor(
     async () => {
       const stored = await storedIds();
       return [...accepted].every((id) => stored.has(id));
     },
-    timeoutMs,
-    'every accepted order stored',
+    { timeoutMs, what: 'every accepted order stored' },
   ).catch(() => undefined);
 
   const beforeRetry = await storedIds();
@@ -114,13 +114,12 @@ export async function settleBooks(options: {
     retryOutcomes.push(outcome);
     if (outcome.status === 202) accepted.add(orderIdFor(key));
   }
-  await waitUntil(
+  await waitFor(
     async () => {
       const stored = await storedIds();
       return [...accepted].every((id) => stored.has(id));
     },
-    timeoutMs,
-    'every retried order stored',
+    { timeoutMs, what: 'every retried order stored' },
   ).catch(() => undefined);
   // A redelivery or a late duplicate would arrive after the last order: give it time to show.
   await new Promise((resolve) => setTimeout(resolve, 1_000));

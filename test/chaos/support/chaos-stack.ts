@@ -1,3 +1,4 @@
+import { freePort, type ThrowawayServers } from '@flowstack/test-kit';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { createDatabase, type Database } from '@flowstack/db';
@@ -5,7 +6,6 @@ import { spawnService, type ServiceProcess } from '@flowstack/dev-stack';
 import { migrateDatabase, ORDER_CREATED } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
-import { freePort, type ThrowawayServers } from './throwaway-servers.js';
 
 export type ServiceName = 'api' | 'worker';
 

@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SEED_PRODUCTS } from '@flowstack/domain';
+import { sleep, waitFor } from '@flowstack/test-kit';
+import { type ThrowawayServers } from '@flowstack/test-kit';
 import { settleBooks, type Books } from './books.js';
 import { startChaosStack, type ChaosStack } from './chaos-stack.js';
-import {
-  orderBodyFor,
-  postOrder,
-  send,
-  sleep,
-  startLoad,
-  waitUntil,
-  type Load,
-  type LoadRecord,
-} from './load.js';
+import { orderBodyFor, postOrder, send, startLoad, type Load, type LoadRecord } from './load.js';
 import { verifyRecovered } from './recovery.js';
 import { errorsOf, recordResult, type DrillResult } from './results.js';
 import { secretLeaks } from './secrets.js';
-import type { ThrowawayServers } from './throwaway-servers.js';
 
 export const PRODUCT_IDS = SEED_PRODUCTS.map((product) => product.id);
 
@@ -195,13 +187,12 @@ async function warmReads(stack: ChaosStack): Promise<{ readPaths: string[]; orde
     ...orderIds.map((id) => `/v1/orders/${id}`),
   ];
   for (const path of paths) {
-    await waitUntil(
+    await waitFor(
       async () => {
         const outcome = await send(stack.apiUrl, path, { method: 'GET' });
         return outcome.status === 200 && !outcome.body.includes('"pending"');
       },
-      30_000,
-      `warm read of ${path}`,
+      { timeoutMs: 30_000, what: `warm read of ${path}` },
     );
   }
   return { readPaths: paths, orderIds };

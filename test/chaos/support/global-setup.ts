@@ -1,11 +1,11 @@
 import type { TestProject } from 'vitest/node';
-import { updateReliabilityDoc } from './reliability-doc.js';
-import { readResults, writeResults } from './results.js';
 import {
   startThrowawayServers,
   stopThrowawayServers,
   type ThrowawayServers,
-} from './throwaway-servers.js';
+} from '@flowstack/test-kit';
+import { updateReliabilityDoc } from './reliability-doc.js';
+import { readResults, writeResults } from './results.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,29 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { orderBodyFor, postOrder, send, waitUntil } from './load.js';
+import { waitFor } from '@flowstack/test-kit';
+import { orderBodyFor, postOrder, send } from './load.js';
 
 /**
  * The stack healed by itself: readiness is green, a new order is accepted, and the worker
  * stores it. Returns the id of that order.
  */
 export async function verifyRecovered(apiUrl: string, productId: string): Promise<string> {
-  await waitUntil(
+  await waitFor(
     async () => (await send(apiUrl, '/health/ready', { method: 'GET' })).status === 200,
-    45_000,
-    'api ready',
+    { timeoutMs: 45_000, what: 'api ready' },
   );
   const key = randomUUID();
   let accepted: string | undefined;
-  await waitUntil(
+  await waitFor(
     async () => {
       const outcome = await postOrder(apiUrl, key, orderBodyFor(productId));
       if (outcome.status !== 202) return false;
       accepted = (JSON.parse(outcome.body) as { id: string }).id;
       return true;
     },
-    45_000,
-    'a new order accepted',
+    { timeoutMs: 45_000, what: 'a new order accepted' },
   );
-  await waitUntil(
+  await waitFor(
     async () => {
       const outcome = await send(apiUrl, `/v1/orders/${accepted}`, { method: 'GET' });
       return (
@@ -31,8 +30,7 @@ export async function verifyRecovered(apiUrl: string, productId: string): Promis
         (JSON.parse(outcome.body) as { status: string }).status === 'stored'
       );
     },
-    45_000,
-    'the new order stored',
+    { timeoutMs: 45_000, what: 'the new order stored' },
   );
   return accepted!;
 }

@@ -12,8 +12,8 @@ import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
 import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
 import { exportSPKI, generateKeyPair } from 'jose';
+import { freePort } from '@flowstack/test-kit';
 import type { ChaosStack, ServiceName } from './chaos-stack.js';
-import { freePort } from './throwaway-servers.js';
 
 const ROOT_TOKEN = 'chaos-root';
 const BIN = join(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '@flowstack/test-kit';
 import {
   checkStatus,
-  eventually,
   healthOf,
   registerService,
   startHealthEndpoint,
@@ -222,7 +222,7 @@ describe('TTL checks', () => {
     await eventually(
       () => healthOf(target, name),
       (e) => checkStatus(e, checkId) === 'critical',
-      10_000,
+      { timeoutMs: 10_000 },
     );
   });
 
@@ -269,7 +269,7 @@ describe('DeregisterCriticalServiceAfter', () => {
       await eventually(
         () => healthOf(target, name),
         (e) => e.length === 0,
-        target.reap.withinMs,
+        { timeoutMs: target.reap.withinMs },
       );
       const services = (await target.client.agent.service.list()) as Record<string, unknown>;
       expect(services[name]).toBeUndefined();

@@ -1,6 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { eventually, registerService, unique, useTarget } from './harness.js';
+import { eventually } from '@flowstack/test-kit';
+import { registerService, unique, useTarget } from './harness.js';
 
 const target = useTarget();
 

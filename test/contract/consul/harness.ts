@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningConsulDouble, startConsulDouble } from '@flowstack/consul-double';
+import { uniqueName } from '@flowstack/test-kit';
 import Consul from 'consul';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -31,8 +31,9 @@ export interface ConsulTarget {
 
 export const externalAddr = process.env.CONSUL_HTTP_ADDR;
 
+/** `ct-` marks what the suite made, so a shared real server shows whose leftovers they are. */
 export function unique(label: string): string {
-  return `ct-${label}-${randomUUID().slice(0, 8)}`;
+  return uniqueName(`ct-${label}`);
 }
 
 export interface TargetOptions {
@@ -166,26 +167,6 @@ export async function startHealthEndpoint(target: ConsulTarget, initialStatus = 
       status = next;
     },
   };
-}
-
-/** Polls until `probe` returns a value that `accept` likes; fails with the last value seen. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 export interface HealthEntry {

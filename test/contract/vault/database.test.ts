@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { pgAuthCluster, type PgAuthCluster } from '@flowstack/test-kit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,34 +9,8 @@ import { failureOf, openVaultTarget, type VaultTarget } from './harness.js';
  * scripts/pg-auth-cluster.sh) and Redis. Run against a real Vault, the databases must be reachable
  * from it at the same addresses.
  */
-const SCRIPT = fileURLToPath(new URL('../../../scripts/pg-auth-cluster.sh', import.meta.url));
 const REDIS_HOST = process.env.REDIS_HOST ?? '127.0.0.1';
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
-
-interface PgAuthCluster {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
-function ensurePgAuthCluster(): PgAuthCluster {
-  const out = execFileSync(SCRIPT, { encoding: 'utf8' });
-  const vars = new Map(
-    out
-      .trim()
-      .split('\n')
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-  return {
-    host: vars.get('PG_AUTH_HOST') ?? '127.0.0.1',
-    port: Number(vars.get('PG_AUTH_PORT')),
-    user: vars.get('PG_AUTH_USER') ?? '',
-    password: vars.get('PG_AUTH_PASSWORD') ?? '',
-    database: vars.get('PG_AUTH_DATABASE') ?? 'postgres',
-  };
-}
 
 interface Creds {
   lease_id: string;
@@ -106,7 +79,7 @@ async function creds(role: string): Promise<Creds> {
 }
 
 beforeAll(async () => {
-  cluster = ensurePgAuthCluster();
+  cluster = pgAuthCluster();
   admin = new pg.Pool({ ...cluster, max: 2 });
   target = await openVaultTarget();
   mount = target.uniquePath('database');

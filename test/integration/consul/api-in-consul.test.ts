@@ -10,14 +10,8 @@ import { createLogger } from '@flowstack/observability';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  eventually,
-  startApiWithConsul,
-  startConsulUnderTest,
-  startTcpProxy,
-  startThrowawayRedis,
-  type ConsulUnderTest,
-} from './consul-stack.js';
+import { eventually, startTcpProxy, throwawayRedis } from '@flowstack/test-kit';
+import { startApiWithConsul, startConsulUnderTest, type ConsulUnderTest } from './consul-stack.js';
 
 async function consulWithDependencies(postgresPort = 5432): Promise<ConsulUnderTest> {
   const consul = await startConsulUnderTest();
@@ -39,7 +33,7 @@ const apiIds = async (consul: ConsulUnderTest) =>
 
 describe('the api in Consul', () => {
   it('when it starts, then it registers and turns passing; when its PostgreSQL is unreachable it drops out; shutdown deregisters it', async () => {
-    const proxy = await startTcpProxy(5432);
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     onTestFinished(() => proxy.close());
     const consul = await consulWithDependencies(proxy.port);
     const { api } = await startApiWithConsul(consul);
@@ -70,7 +64,8 @@ describe('the api in Consul', () => {
   });
 
   it('when Redis is re-registered on another port, then the running api follows it without 5xx', async () => {
-    const moved = await startThrowawayRedis();
+    const moved = await throwawayRedis();
+    await moved.start();
     onTestFinished(() => moved.stop());
     const consul = await consulWithDependencies();
     const { api } = await startApiWithConsul(consul);
@@ -145,7 +140,7 @@ describe('the api in Consul', () => {
     await eventually(
       () => config.ACCEPT_ORDERS,
       (accepting) => !accepting,
-      1_000,
+      { timeoutMs: 1_000 },
     );
     expect(Date.now() - written).toBeLessThan(1_000);
     expect(await postOrder()).toBe(503);
@@ -159,7 +154,7 @@ describe('the api in Consul', () => {
     await eventually(
       () => config.ACCEPT_ORDERS,
       (accepting) => accepting,
-      1_000,
+      { timeoutMs: 1_000 },
     );
     expect(await postOrder()).toBe(202);
   });

@@ -5,6 +5,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
+import { waitFor } from '@flowstack/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@flowstack/api';
 import { apiConfigSchema, loadConfig, workerConfigSchema } from '@flowstack/config';
@@ -60,16 +61,6 @@ afterAll(async () => {
   await db?.close();
   await tracing?.shutdown();
 });
-
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error('timed out waiting for spans');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 

@@ -10,13 +10,12 @@ import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createScratchDatabase,
-  dropScratchDatabase,
-  openVaultUnderTest,
   pgAuthCluster,
+  scratchDatabase,
   type PgAuthCluster,
-  type VaultUnderTest,
-} from './vault-under-test.js';
+  type ScratchDatabase,
+} from '@flowstack/test-kit';
+import { openVaultUnderTest, type VaultUnderTest } from './vault-under-test.js';
 
 /**
  * Least privilege, both ways, on a bootstrapped Vault (the double, or VAULT_ADDR): each
@@ -40,6 +39,7 @@ const report = (line: string) => process.stdout.write(`${line}\n`);
 
 let vault: VaultUnderTest;
 let cluster: PgAuthCluster;
+let database: ScratchDatabase | undefined;
 let databaseName: string;
 let signingKey: CryptoKey;
 const tokens: Record<'api' | 'worker' | 'consumer' | 'producer', string> = {
@@ -92,7 +92,8 @@ async function nomadJwt(claims: Record<string, string>): Promise<string> {
 beforeAll(async () => {
   vault = await openVaultUnderTest();
   cluster = pgAuthCluster();
-  databaseName = await createScratchDatabase(cluster);
+  database = await scratchDatabase('lp', cluster);
+  databaseName = database.name;
   await migrateDatabase({
     host: cluster.host,
     port: cluster.port,
@@ -146,7 +147,7 @@ afterAll(async () => {
     }
     await vault.stop();
   }
-  if (databaseName) await dropScratchDatabase(cluster, databaseName);
+  await database?.drop();
   await deleteTopology();
 }, 60_000);
 

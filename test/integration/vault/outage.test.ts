@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTcpSwitch, type TcpSwitch } from './tcp-switch.js';
+import { freePort, startTcpProxy, type TcpProxy } from '@flowstack/test-kit';
 import { startVaultStack, type VaultStack } from './vault-stack.js';
 
 /**
@@ -11,10 +11,10 @@ import { startVaultStack, type VaultStack } from './vault-stack.js';
  * request.
  */
 let vault: VaultStack;
-let relay: TcpSwitch;
+let relay: TcpProxy;
 
 beforeAll(async () => {
-  relay = await startTcpSwitch();
+  relay = await startTcpProxy();
   const vaultPort = await freePort();
   relay.setTarget(`http://127.0.0.1:${vaultPort}`);
   vault = await startVaultStack({

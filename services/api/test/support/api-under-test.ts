@@ -8,8 +8,9 @@ import { ORDER_CREATED } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLifecycle } from '@flowstack/lifecycle';
 import { createLogger, createMetrics } from '@flowstack/observability';
-import type { ConsumedMessage } from '@flowstack/queue';
+import type { ConsumedMessage, Consumer, SettledEvent } from '@flowstack/queue';
 import { openDataServices } from '@flowstack/service-kit';
+import { nextEvent } from '@flowstack/test-kit';
 import { createApp } from '../../src/app.js';
 
 export interface ApiUnderTest {
@@ -19,7 +20,10 @@ export interface ApiUnderTest {
   config: ApiConfig;
   /** Messages the api published, as a consumer bound to its exchange received them. */
   published: ConsumedMessage[];
+  /** Resolves once `count` messages were captured; awaits the capture consumer's acks, no polling. */
   waitForPublished(count: number, timeoutMs?: number): Promise<ConsumedMessage[]>;
+  /** Resolves once the message with this id was captured. */
+  waitForMessage(messageId: string, timeoutMs?: number): Promise<ConsumedMessage>;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,14 @@ export async function startApiUnderTest(
   });
 
   const published: ConsumedMessage[] = [];
+  let capture: Consumer | undefined;
+  const waitUntilCaptured = async (done: () => boolean, timeoutMs: number) => {
+    // Re-checked after every settled delivery: the handler pushes before the ack.
+    while (!done()) {
+      if (capture === undefined) throw new Error('no capture queue bound');
+      await nextEvent<[SettledEvent]>(capture, 'settled', { timeoutMs });
+    }
+  };
   if (options.bindCaptureQueue ?? true) {
     const consumer = await queue.consume({
       queue: captureQueue,
@@ -71,6 +83,7 @@ export async function startApiUnderTest(
         return Promise.resolve();
       },
     });
+    capture = consumer;
     lifecycle.onStop('capture consumer', () => consumer.stop());
   }
   const app = createApp({
@@ -90,10 +103,13 @@ export async function startApiUnderTest(
     config,
     published,
     async waitForPublished(count, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (published.length < count && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      await waitUntilCaptured(() => published.length >= count, timeoutMs);
       return published;
+    },
+    async waitForMessage(messageId, timeoutMs = 10_000) {
+      const find = () => published.find((message) => message.messageId === messageId);
+      await waitUntilCaptured(() => find() !== undefined, timeoutMs);
+      return find()!;
     },
     async close() {
       await lifecycle.shutdown('test');

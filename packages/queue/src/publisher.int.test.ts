@@ -1,6 +1,7 @@
 import { isAppError } from '@flowstack/errors';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Admin, connect, counterValue, uniqueName, waitFor } from '../test/rabbit.js';
+import { waitFor } from '@flowstack/test-kit';
+import { Admin, connect, counterValue, queueName } from '../test/rabbit.js';
 
 let admin: Admin;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ afterAll(async () => {
 });
 
 async function boundQueue(prefix: string) {
-  const queue = uniqueName(prefix);
+  const queue = queueName(prefix);
   const exchange = `${queue}.exchange`;
   await admin.channel.assertExchange(exchange, 'topic', { durable: true });
   await admin.channel.assertQueue(queue, { durable: true });
@@ -73,7 +74,7 @@ describe('publisher', () => {
   });
 
   it('when the broker is unreachable, then publish rejects fast with a 503 and nothing is buffered', async () => {
-    const t = connect({ port: 1, connectionName: uniqueName('unreachable') });
+    const t = connect({ port: 1, connectionName: queueName('unreachable') });
     onTestFinished(() => t.connection.close());
     const publisher = t.connection.createPublisher({ exchange: 'never.created' });
 
@@ -104,7 +105,7 @@ describe('publisher', () => {
     const t = connect();
     onTestFinished(() => t.connection.close());
     await t.connection.waitUntilConnected(10_000);
-    const missing = uniqueName('missing-exchange');
+    const missing = queueName('missing-exchange');
     const publisher = t.connection.createPublisher({ exchange: missing, assertExchange: false });
 
     await expect(

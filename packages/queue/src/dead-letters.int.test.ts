@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Admin, connect, uniqueName, waitFor } from '../test/rabbit.js';
+import { waitFor } from '@flowstack/test-kit';
+import { Admin, connect, queueName } from '../test/rabbit.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
 let admin: Admin;
@@ -12,7 +13,7 @@ afterAll(async () => {
 
 describe('dead-letter tools', () => {
   it('when dead letters are listed and replayed, then they return to the queue with a fresh attempt count', async () => {
-    const queue = uniqueName('replay');
+    const queue = queueName('replay');
     const exchange = `${queue}.exchange`;
     const t = connect();
     onTestFinished(async () => {

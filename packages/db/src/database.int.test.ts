@@ -10,15 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   captureLogger,
   closedPort,
-  ensureTestDatabase,
   gate,
-  postgresCredentials,
-  SERVER,
-  TEST_DATABASE,
+  startTcpProxy,
   uniqueName,
   waitFor,
-} from '../test/support.js';
-import { startTcpProxy } from '../test/tcp-proxy.js';
+} from '@flowstack/test-kit';
+import { ensureTestDatabase, postgresCredentials, SERVER, TEST_DATABASE } from '../test/support.js';
 import { createDatabase, type Database, type DatabaseOptions } from './database.js';
 import { isUniqueViolation } from './database-errors.js';
 
@@ -29,7 +26,7 @@ async function openDatabase(overrides: Partial<DatabaseOptions> = {}): Promise<D
     ...SERVER,
     database: TEST_DATABASE,
     credentials: postgresCredentials(),
-    logger: captureLogger().logger,
+    logger: captureLogger('db-test').logger,
     ...overrides,
   });
   opened.push(db);
@@ -37,7 +34,7 @@ async function openDatabase(overrides: Partial<DatabaseOptions> = {}): Promise<D
 }
 
 async function createTable(db: Database): Promise<string> {
-  const table = uniqueName('items');
+  const table = uniqueName('items', '_');
   await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, label text NOT NULL)`);
   return table;
 }
@@ -69,7 +66,7 @@ describe('query', () => {
   });
 
   it('when connections open, then they carry statement_timeout and application_name', async () => {
-    const applicationName = uniqueName('db_test_app');
+    const applicationName = uniqueName('db_test_app', '_');
     const db = await openDatabase({ statementTimeoutMs: 1234, applicationName });
     const { rows } = await db.query<{ timeout: string; app: string }>(
       `SELECT current_setting('statement_timeout') AS timeout,
@@ -166,7 +163,7 @@ describe('isUniqueViolation', () => {
 describe('when PostgreSQL cannot be reached', () => {
   it('then query, transaction and ping fail fast with a 503 AppError that hides the password', async () => {
     const password = 'pw-that-must-not-leak-42';
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogger('db-test');
     const db = await openDatabase({
       host: '127.0.0.1',
       port: await closedPort(),
@@ -221,8 +218,8 @@ describe('when the server drops connections', () => {
 
   it('then idle connections that die are logged, not fatal, and the pool reconnects', async () => {
     const admin = await openDatabase();
-    const applicationName = uniqueName('db_idle');
-    const { logger, lines } = captureLogger();
+    const applicationName = uniqueName('db_idle', '_');
+    const { logger, lines } = captureLogger('db-test');
     const db = await openDatabase({ applicationName, logger });
     await db.ping();
     const { rowCount } = await admin.query(
@@ -232,8 +229,7 @@ describe('when the server drops connections', () => {
     expect(rowCount).toBe(1);
     await waitFor(
       () => Promise.resolve(lines.some((line) => line.includes('idle database connection failed'))),
-      5_000,
-      'the pool to report the dead idle connection',
+      { timeoutMs: 5_000, what: 'the pool to report the dead idle connection' },
     );
     await db.ping();
   });
@@ -243,11 +239,13 @@ describe('close', () => {
   it('when closing, then running work finishes first and later work is refused with 503', async () => {
     const db = await openDatabase();
     const hold = gate();
+    const inTransaction = gate();
     const running = db.withTransaction(async (tx) => {
+      inTransaction.open();
       await hold.opened;
       return (await tx.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one;
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await inTransaction.opened;
     const closing = db.close();
     await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'database-unavailable' });
     hold.open();
@@ -259,12 +257,12 @@ describe('close', () => {
 describe('credential rotation', () => {
   it('when credentials rotate, then new work uses the new user and work already started finishes on the old pool', async () => {
     const admin = await openDatabase();
-    const role = uniqueName('rotated_role');
+    const role = uniqueName('rotated_role', '_');
     const rolePassword = 'rotated-pw-never-logged';
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${rolePassword}'`);
-    const applicationName = uniqueName('db_rotation');
+    const applicationName = uniqueName('db_rotation', '_');
     const source = createManualCredentialSource({ username: 'postgres', password: 'first-pw' });
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogger('db-test');
     const db = await createDatabase({
       ...SERVER,
       database: TEST_DATABASE,
@@ -305,11 +303,13 @@ describe('credential rotation', () => {
             [applicationName],
           )
         ).rowCount;
-      await waitFor(async () => (await oldConnections()) === 0, 10_000, 'the old pool to end');
+      await waitFor(async () => (await oldConnections()) === 0, {
+        timeoutMs: 10_000,
+        what: 'the old pool to end',
+      });
       await waitFor(
         () => Promise.resolve(lines.some((line) => line.includes('database pool ended'))),
-        5_000,
-        'the old pool to log its end',
+        { timeoutMs: 5_000, what: 'the old pool to log its end' },
       );
       const newConnections = await admin.query(
         `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND usename = $2`,
@@ -342,7 +342,7 @@ describe('address moves', () => {
   it('when the address moves, then new work goes to the new address and work already started finishes', async () => {
     const proxy = await startTcpProxy(SERVER);
     const address = createManualAddressSource(SERVER);
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogger('db-test');
     const db = await openDatabase({ address, poolMax: 1, logger });
     try {
       await db.query('SELECT 1');

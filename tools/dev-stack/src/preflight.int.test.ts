@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
+import { closedPort } from '@flowstack/test-kit';
 import { describe, expect, it } from 'vitest';
 import {
   authClusterCheck,
@@ -19,12 +20,6 @@ async function listening(): Promise<{ server: Server; port: number }> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as { port: number }).port };
-}
-
-async function closedPort(): Promise<number> {
-  const { server, port } = await listening();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const rabbitmq = () => localDependencies({}).find((dep) => dep.name === 'RabbitMQ')!;

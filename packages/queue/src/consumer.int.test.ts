@@ -1,9 +1,10 @@
 import { AppError } from '@flowstack/errors';
 import { createLogger } from '@flowstack/observability';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Admin, connect, counterValue, sleep, uniqueName, waitFor } from '../test/rabbit.js';
+import { nextEvent, waitFor } from '@flowstack/test-kit';
+import { Admin, connect, counterValue, sleep, queueName } from '../test/rabbit.js';
 import { HEADER } from './topology.js';
-import type { ConsumedMessage, ConsumerSpec } from './types.js';
+import type { ConsumedMessage, ConsumerSpec, SettledEvent } from './types.js';
 
 let admin: Admin;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ afterAll(async () => {
 
 /** A connection, a publisher and unique names; everything is removed when the test ends. */
 async function setup(prefix: string, retryDelaysMs: number[] = []) {
-  const queue = uniqueName(prefix);
+  const queue = queueName(prefix);
   const exchange = `${queue}.exchange`;
   const test = connect();
   onTestFinished(async () => {
@@ -45,7 +46,7 @@ describe('consumer', () => {
       service: 'handler',
       destination: { write: (line: string) => void t.logLines.push(line) },
     });
-    await t.connection.consume(
+    const consumer = await t.connection.consume(
       t.spec({
         handle: (message) => {
           received.push(message);
@@ -54,6 +55,7 @@ describe('consumer', () => {
         },
       }),
     );
+    const settled = nextEvent<[SettledEvent]>(consumer, 'settled');
 
     await t.publisher.publish(
       'order.created',
@@ -61,13 +63,15 @@ describe('consumer', () => {
       { messageId: 'msg-once-1', headers: { 'x-tenant': 'acme' } },
     );
 
-    await waitFor(() => received.length === 1, 'the message to be handled');
-    await waitFor(
-      async () =>
-        (await counterValue(t.metrics, 'flowstack_queue_acked_total', { queue: t.queue })) === 1,
-      'the ack',
+    // Acked means the broker will not deliver it again: no need to wait and see.
+    expect((await settled)[0]).toEqual({
+      queue: t.queue,
+      messageId: 'msg-once-1',
+      outcome: 'ack',
+    });
+    expect(await counterValue(t.metrics, 'flowstack_queue_acked_total', { queue: t.queue })).toBe(
+      1,
     );
-    await sleep(300);
     expect(received).toHaveLength(1);
     expect(received[0]).toEqual({
       body: { orderId: 'o-1', items: [1, 2] },
@@ -206,7 +210,7 @@ describe('consumer', () => {
   it('when every attempt fails, then the message is dead-lettered after maxAttempts', async () => {
     const t = await setup('exhausted', [20]);
     let calls = 0;
-    await t.connection.consume(
+    const consumer = await t.connection.consume(
       t.spec({
         maxAttempts: 3,
         handle: () => {
@@ -215,11 +219,14 @@ describe('consumer', () => {
         },
       }),
     );
+    const deadLettered = nextEvent<[SettledEvent]>(consumer, 'settled', {
+      where: (event) => event.outcome === 'dead-letter',
+    });
 
     await t.publisher.publish('order.created', { orderId: 'o-dead' }, { messageId: 'msg-dead' });
 
-    await waitFor(async () => (await admin.messageCount(`${t.queue}.dead`)) === 1, 'a dead letter');
-    await sleep(200);
+    // Settled after the broker confirmed the dead-letter copy, and the original is acked.
+    expect((await deadLettered)[0].messageId).toBe('msg-dead');
     const dead = await admin.channel.get(`${t.queue}.dead`, { noAck: true });
     if (dead === false) throw new Error('expected a dead letter');
     expect(dead.properties.headers?.[HEADER.attempt]).toBe(3);

@@ -3,15 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '@flowstack/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  captureLogger,
-  closedPort,
-  ensureTestDatabase,
-  postgresCredentials,
-  SERVER,
-  TEST_DATABASE,
-  uniqueName,
-} from '../test/support.js';
+import { captureLogger, closedPort, uniqueName } from '@flowstack/test-kit';
+import { ensureTestDatabase, postgresCredentials, SERVER, TEST_DATABASE } from '../test/support.js';
 import { createDatabase, type Database } from './database.js';
 import { runMigrations } from './migrations.js';
 
@@ -23,7 +16,7 @@ beforeAll(async () => {
     ...SERVER,
     database: TEST_DATABASE,
     credentials: postgresCredentials(),
-    logger: captureLogger().logger,
+    logger: captureLogger('db-test').logger,
   });
 });
 
@@ -59,14 +52,14 @@ function migrate(dir: string, migrationsTable: string) {
     credentials: postgresCredentials(),
     dir,
     migrationsTable,
-    logger: captureLogger().logger,
+    logger: captureLogger('db-test').logger,
   });
 }
 
 describe('runMigrations', () => {
   it('when run twice, then SQL migrations are applied once, in order, and recorded', async () => {
-    const products = uniqueName('products');
-    const migrationsTable = uniqueName('migrations');
+    const products = uniqueName('products', '_');
+    const migrationsTable = uniqueName('migrations', '_');
     const dir = await migrationDir({
       '001_create-products.sql': sqlMigration(
         `CREATE TABLE ${products} (id int PRIMARY KEY);`,
@@ -89,8 +82,8 @@ describe('runMigrations', () => {
   });
 
   it('when a new file is added later, then only that one is applied', async () => {
-    const table = uniqueName('later');
-    const migrationsTable = uniqueName('migrations');
+    const table = uniqueName('later', '_');
+    const migrationsTable = uniqueName('migrations', '_');
     const files: Record<string, string> = {
       '001_first.sql': sqlMigration(`CREATE TABLE ${table} (id int);`, `DROP TABLE ${table};`),
     };
@@ -104,8 +97,8 @@ describe('runMigrations', () => {
   });
 
   it('when two processes migrate at once, then neither fails and each migration runs once', async () => {
-    const table = uniqueName('concurrent');
-    const migrationsTable = uniqueName('migrations');
+    const table = uniqueName('concurrent', '_');
+    const migrationsTable = uniqueName('migrations', '_');
     const dir = await migrationDir({
       // Slow enough that the second runner really has to wait for the advisory lock.
       '001_create.sql': sqlMigration(
@@ -127,8 +120,8 @@ describe('runMigrations', () => {
   });
 
   it('when a migration fails, then the whole run is rolled back and nothing is recorded', async () => {
-    const table = uniqueName('rolled_back');
-    const migrationsTable = uniqueName('migrations');
+    const table = uniqueName('rolled_back', '_');
+    const migrationsTable = uniqueName('migrations', '_');
     const dir = await migrationDir({
       '001_create.sql': sqlMigration(`CREATE TABLE ${table} (id int);`, `DROP TABLE ${table};`),
       '002_broken.sql': sqlMigration('ALTER TABLE no_such_table ADD COLUMN x int;', ''),
@@ -148,7 +141,7 @@ describe('runMigrations', () => {
       database: TEST_DATABASE,
       credentials: postgresCredentials(),
       dir: await migrationDir({}),
-      logger: captureLogger().logger,
+      logger: captureLogger('db-test').logger,
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ status: 503, code: 'database-unavailable' });

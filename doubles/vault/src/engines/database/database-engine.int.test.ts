@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { pgAuthCluster, type PgAuthCluster } from '@flowstack/test-kit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,34 +7,6 @@ import { createLeaseManager } from '../../core/leases.js';
 import type { EngineRequest, EngineResponse, Operation, SecretEngine } from '../../core/types.js';
 import { VaultError } from '../../core/types.js';
 import { createDatabaseEngine } from './database-engine.js';
-
-const SCRIPT = fileURLToPath(new URL('../../../../../scripts/pg-auth-cluster.sh', import.meta.url));
-
-interface PgAuthCluster {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
-/** Starts (or reuses) the password-checking cluster; the script is idempotent and locked. */
-function ensurePgAuthCluster(): PgAuthCluster {
-  const out = execFileSync(SCRIPT, { encoding: 'utf8' });
-  const vars = Object.fromEntries(
-    out
-      .trim()
-      .split('\n')
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  ) as Record<string, string>;
-  return {
-    host: vars.PG_AUTH_HOST ?? '127.0.0.1',
-    port: Number(vars.PG_AUTH_PORT),
-    user: vars.PG_AUTH_USER ?? '',
-    password: vars.PG_AUTH_PASSWORD ?? '',
-    database: vars.PG_AUTH_DATABASE ?? 'postgres',
-  };
-}
 
 const uid = () => Math.random().toString(36).slice(2, 10);
 
@@ -95,7 +66,7 @@ describe('database engine, PostgreSQL plugin', () => {
   let admin: pg.Pool;
 
   beforeAll(() => {
-    cluster = ensurePgAuthCluster();
+    cluster = pgAuthCluster();
     admin = new pg.Pool({
       host: cluster.host,
       port: cluster.port,

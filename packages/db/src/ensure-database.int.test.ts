@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { closedPort, postgresCredentials, SERVER, uniqueName } from '../test/support.js';
+import { closedPort, uniqueName } from '@flowstack/test-kit';
+import { postgresCredentials, SERVER } from '../test/support.js';
 import { ensureDatabaseExists } from './ensure-database.js';
 
 async function databaseExists(name: string): Promise<boolean> {
@@ -26,7 +27,7 @@ async function dropDatabase(name: string): Promise<void> {
 
 describe('ensureDatabaseExists', () => {
   it('when the database is missing, then it creates it once and reports that', async () => {
-    const database = uniqueName('flowstack_ensure');
+    const database = uniqueName('flowstack_ensure', '_');
     const options = { ...SERVER, database, credentials: postgresCredentials() };
     try {
       expect(await ensureDatabaseExists(options)).toBe(true);
@@ -38,7 +39,7 @@ describe('ensureDatabaseExists', () => {
   });
 
   it('when two processes ensure it at once, then exactly one creates it and neither fails', async () => {
-    const database = uniqueName('flowstack_race');
+    const database = uniqueName('flowstack_race', '_');
     const options = { ...SERVER, database, credentials: postgresCredentials() };
     try {
       const results = await Promise.all([

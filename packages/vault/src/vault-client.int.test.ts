@@ -6,18 +6,14 @@ import { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  capturingLogger,
-  startVaultUnderTest,
-  waitUntil,
-  type VaultUnderTest,
-} from '../test/vault-under-test.js';
+import { captureLogger, waitFor } from '@flowstack/test-kit';
+import { startVaultUnderTest, type VaultUnderTest } from '../test/vault-under-test.js';
 import { createEnvelopeSealer, createTransitSealer, rewrapSealed } from './transit.js';
 import { createVaultClient, type VaultClient } from './vault-client.js';
 import { isVaultError } from './vault-error.js';
 
 let vault: VaultUnderTest;
-const { logger, lines } = capturingLogger();
+const { logger, lines } = captureLogger('vault-test');
 const secretsSeen: string[] = [];
 const suffix = randomUUID().slice(0, 8);
 const clients: VaultClient[] = [];
@@ -116,7 +112,7 @@ describe('token login and renewal', () => {
     // Nomad writes the new token atomically (write, then rename).
     await writeFile(`${file}.tmp`, second.client_token);
     await rename(`${file}.tmp`, file);
-    await waitUntil(() => (client.http.token === second.client_token ? true : undefined));
+    await waitFor(() => (client.http.token === second.client_token ? true : undefined));
     await vault.call('POST', 'auth/token/revoke', { token: first.client_token });
     await expect(
       client
@@ -186,13 +182,13 @@ describe('dynamic secrets', () => {
       generations.push(next.generation);
       secretsSeen.push(next.password ?? '');
     });
-    await waitUntil(() => (generations.length >= 2 ? true : undefined), 20_000);
+    await waitFor(() => (generations.length >= 2 ? true : undefined), { timeoutMs: 20_000 });
     const users = (await redis.call('ACL', 'USERS')) as string[];
     expect(users).not.toContain(first.username);
     const latest = await source.current();
     expect(latest.generation).toBeGreaterThanOrEqual(3);
     await source.close();
-    await waitUntil(async () =>
+    await waitFor(async () =>
       ((await redis.call('ACL', 'USERS')) as string[]).includes(latest.username ?? '')
         ? undefined
         : true,

@@ -1,6 +1,7 @@
 import { AppError } from '@flowstack/errors';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Admin, connect, counterValue, sleep, uniqueName, waitFor } from '../test/rabbit.js';
+import { waitFor } from '@flowstack/test-kit';
+import { Admin, connect, counterValue, sleep, queueName } from '../test/rabbit.js';
 import type { ConsumedMessage, ConsumerSpec } from './types.js';
 
 let admin: Admin;
@@ -12,7 +13,7 @@ afterAll(async () => {
 });
 
 async function setup(prefix: string) {
-  const queue = uniqueName(prefix);
+  const queue = queueName(prefix);
   const exchange = `${queue}.exchange`;
   const test = connect();
   onTestFinished(async () => {

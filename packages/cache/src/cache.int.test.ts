@@ -8,15 +8,14 @@ import { AppError } from '@flowstack/errors';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  adminClient,
   captureLogger,
   freePort,
-  REDIS,
   throwawayRedis,
   uniqueId,
   waitFor,
   type ThrowawayRedis,
-} from '../test/support.js';
+} from '@flowstack/test-kit';
+import { adminClient, REDIS } from '../test/support.js';
 import { createCache, type Cache, type CacheOptions } from './cache.js';
 
 interface Product {
@@ -58,7 +57,7 @@ afterAll(async () => {
 
 async function openCache(overrides: Partial<CacheOptions> = {}) {
   const prefix = `cache-test:${uniqueId()}:`;
-  const { logger, lines } = captureLogger();
+  const { logger, lines } = captureLogger('cache-test');
   const cache = await createCache({
     ...REDIS,
     keyPrefix: prefix,
@@ -205,7 +204,7 @@ describe('when Redis is unreachable', () => {
 
 describe('when Redis goes away and comes back', () => {
   it('then the same cache falls back while it is down and serves from Redis again once it is back', async () => {
-    const server = throwawayRedis(await freePort());
+    const server = await throwawayRedis();
     servers.push(server);
     await server.start();
     const degraded: string[] = [];
@@ -219,7 +218,10 @@ describe('when Redis goes away and comes back', () => {
     expect(await cache.getJson('product:p4', parseProduct)).toEqual(product);
 
     await server.stop();
-    await waitFor(() => !cache.ready, 5_000, 'the cache to notice Redis is gone');
+    await waitFor(() => !cache.ready, {
+      timeoutMs: 5_000,
+      what: 'the cache to notice Redis is gone',
+    });
 
     const fromSource = { id: 'p4', name: 'Mate from the database' };
     const started = Date.now();
@@ -233,7 +235,7 @@ describe('when Redis goes away and comes back', () => {
     });
 
     await server.start();
-    await waitFor(() => cache.ready, 10_000, 'the cache to reconnect');
+    await waitFor(() => cache.ready, { timeoutMs: 10_000, what: 'the cache to reconnect' });
 
     const { load, calls } = loader(product);
     expect(await cache.getOrLoad('product:p4', 60, load, parseProduct)).toEqual(product);
@@ -242,20 +244,20 @@ describe('when Redis goes away and comes back', () => {
   });
 
   it('when Redis is down at creation, then creation succeeds and the cache connects once Redis starts', async () => {
-    const server = throwawayRedis(await freePort());
+    const server = await throwawayRedis();
     servers.push(server);
     const { cache } = await openCache({ port: server.port, maxReconnectDelayMs: 200 });
     expect(cache.ready).toBe(false);
 
     await server.start();
-    await waitFor(() => cache.ready, 10_000, 'the cache to connect');
+    await waitFor(() => cache.ready, { timeoutMs: 10_000, what: 'the cache to connect' });
 
     await cache.setJson('late', { ok: true }, 60);
     expect(await cache.getJson('late', (raw) => raw)).toEqual({ ok: true });
   });
 
   it('when Redis is slow, then getOrLoad gives up after the command timeout and serves the loader', async () => {
-    const server = throwawayRedis(await freePort());
+    const server = await throwawayRedis();
     servers.push(server);
     await server.start();
     const degraded: string[] = [];
@@ -315,11 +317,10 @@ describe('credential rotation', () => {
       expect(await userOfConnection()).toBe(username);
 
       await admin.call('CLIENT', 'KILL', 'USER', username);
-      await waitFor(
-        async () => (await userOfConnection()) === username && cache.ready,
-        10_000,
-        'reconnect',
-      );
+      await waitFor(async () => (await userOfConnection()) === username && cache.ready, {
+        timeoutMs: 10_000,
+        what: 'reconnect',
+      });
       await cache.setJson('after-reconnect', { ok: true }, 60);
       expect(await cache.getJson('after-reconnect', (raw) => raw)).toEqual({ ok: true });
 
@@ -335,7 +336,7 @@ describe('credential rotation', () => {
 
 describe('address moves', () => {
   it('when Redis moves, then commands in flight complete and later commands go to the new server', async () => {
-    const moved = throwawayRedis(await freePort());
+    const moved = await throwawayRedis();
     servers.push(moved);
     await moved.start();
     const address = createManualAddressSource(REDIS);

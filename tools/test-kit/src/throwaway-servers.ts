@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 
 /**
- * PostgreSQL, Redis and RabbitMQ of the chaos suite's own, on free ports, so drills can stop them
- * while everyone else's tests keep using the machine's servers.
+ * PostgreSQL, Redis and RabbitMQ of a suite's own, on free ports, so a test can stop, crash or
+ * restart them while everyone else's tests keep using the machine's servers. They run as daemons:
+ * the global setup that starts them and the test files that stop them are different processes,
+ * so only the ports and directories (plain JSON, see vitest's `provide`) cross between them.
  */
 export interface ThrowawayServers {
   dir: string;
@@ -20,18 +23,6 @@ export interface ThrowawayServers {
 
 const PG_BIN = process.env.CHAOS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const asRoot = process.getuid?.() === 0;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a command and returns stdout; the message of a failure carries stderr. */
 async function sh(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
@@ -112,18 +103,17 @@ async function startRabbitNode(servers: ThrowawayServers): Promise<void> {
   await awaitRabbit(servers, 90_000);
 }
 
+/** Polls: a daemonised node announces nothing to this process. */
 async function awaitRabbit(servers: ThrowawayServers, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   // await_startup fails at once until the node has registered with epmd.
-  for (;;) {
-    try {
-      await sh('rabbitmqctl', ['-n', servers.rabbitmq.node, 'await_startup', '--timeout', '60']);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
+  await waitFor(
+    () =>
+      sh('rabbitmqctl', ['-n', servers.rabbitmq.node, 'await_startup', '--timeout', '60']).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs, intervalMs: 500, what: `RabbitMQ node ${servers.rabbitmq.node} to start` },
+  );
 }
 
 async function startPostgresCluster(servers: ThrowawayServers): Promise<void> {
@@ -156,7 +146,8 @@ export async function stopPostgres(
   await pgTool('pg_ctl', ['-D', servers.postgres.dataDir, '-m', mode, '-w', 'stop']);
 }
 
-export async function startRedis(servers: ThrowawayServers): Promise<void> {
+/** Polls: a daemonised redis-server announces nothing to this process. */
+export async function startRedis(servers: Pick<ThrowawayServers, 'dir' | 'redis'>): Promise<void> {
   await sh('redis-server', [
     '--port',
     String(servers.redis.port),
@@ -166,6 +157,9 @@ export async function startRedis(servers: ThrowawayServers): Promise<void> {
     '',
     '--appendonly',
     'no',
+    // DEBUG SLEEP makes a server that accepts connections and does not answer.
+    '--enable-debug-command',
+    'yes',
     '--daemonize',
     'yes',
     '--dir',
@@ -175,19 +169,17 @@ export async function startRedis(servers: ThrowawayServers): Promise<void> {
     '--logfile',
     join(servers.dir, 'redis.log'),
   ]);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await sh('redis-cli', ['-p', String(servers.redis.port), 'ping']);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  await waitFor(
+    () =>
+      sh('redis-cli', ['-p', String(servers.redis.port), 'ping']).then(
+        (out) => out.includes('PONG'),
+        () => false,
+      ),
+    { intervalMs: 100, what: `redis-server on port ${servers.redis.port}` },
+  );
 }
 
-export async function stopRedis(servers: ThrowawayServers): Promise<void> {
+export async function stopRedis(servers: Pick<ThrowawayServers, 'redis'>): Promise<void> {
   await sh('redis-cli', ['-p', String(servers.redis.port), 'shutdown', 'nosave']).catch(
     // redis-cli reports the dropped connection of a successful shutdown as an error on some versions.
     () => undefined,
@@ -228,4 +220,32 @@ export async function queueCounts(servers: ThrowawayServers, queue: string): Pro
   }[];
   const row = rows.find((candidate) => candidate.name === queue);
   return { ready: row?.messages_ready ?? 0, unacked: row?.messages_unacknowledged ?? 0 };
+}
+
+/** One throwaway redis-server on its own: for door tests that stop the server under a client. */
+export interface ThrowawayRedis {
+  readonly port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function throwawayRedis(): Promise<ThrowawayRedis> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'flowstack-redis-'));
+  const server = { dir, redis: { port } };
+  return {
+    port,
+    start: () => startRedis(server),
+    async stop() {
+      await stopRedis(server);
+      await waitFor(
+        () =>
+          sh('redis-cli', ['-p', String(port), 'ping']).then(
+            () => false,
+            () => true,
+          ),
+        `redis-server on port ${port} to stop`,
+      );
+    },
+  };
 }

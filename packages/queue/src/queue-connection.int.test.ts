@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createManualAddressSource, createManualCredentialSource } from '@flowstack/credentials';
 import { isAppError } from '@flowstack/errors';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startTcpProxy, waitFor } from '@flowstack/test-kit';
 import {
   Admin,
   connect,
@@ -12,10 +13,8 @@ import {
   forceCloseConnections,
   RABBIT,
   sleep,
-  uniqueName,
-  waitFor,
+  queueName,
 } from '../test/rabbit.js';
-import { startTcpProxy } from '../test/tcp-proxy.js';
 import type { ConsumedMessage, ConsumerSpec } from './types.js';
 
 let admin: Admin;
@@ -27,7 +26,7 @@ afterAll(async () => {
 });
 
 function names(prefix: string) {
-  const queue = uniqueName(prefix);
+  const queue = queueName(prefix);
   const exchange = `${queue}.exchange`;
   onTestFinished(() => admin.deleteTopology(queue, exchange));
   return { queue, exchange, connectionName: `${queue}.connection` };
@@ -135,7 +134,7 @@ describe('queue connection', () => {
     ).rejects.toMatchObject({ status: 500, code: 'queue-misconfigured' });
 
     expect(t.connection.connected).toBe(true);
-    const other = uniqueName('after-conflict');
+    const other = queueName('after-conflict');
     onTestFinished(() => admin.deleteTopology(other, exchange));
     const received: ConsumedMessage[] = [];
     await t.connection.consume(

@@ -1,0 +1,24 @@
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+// `npm run test:unit`: the tests beside the code that need no server, every workspace in one
+// vitest run. A test that needs PostgreSQL, Redis or RabbitMQ is named `*.int.test.ts` and runs
+// with its workspace's own config under `npm test` (CONTRIBUTING.md, "Test tiers").
+const roots = ['services', 'packages', 'doubles', 'tools']
+  .flatMap((kind) => readdirSync(kind).map((name) => `${kind}/${name}`))
+  .concat(['infra/vault', 'infra/consul']);
+
+export default defineConfig({
+  test: {
+    projects: roots.map((root) => ({
+      test: {
+        name: root,
+        root,
+        include: ['src/**/*.test.ts'],
+        exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
+        // The workspaces' own bound: the machine has two cores and is often shared.
+        testTimeout: 20_000,
+      },
+    })),
+  },
+});
