@@ -84,7 +84,7 @@ describe('watchLiveConfig', () => {
   it('when a key is written right after the watch starts, before its first answer, then the value is applied either way', async () => {
     // The Consul double answers a write and a blocked read in the same event-loop turn; a real
     // agent is slower. The watch keys on X-Consul-Index, so neither order may lose the write.
-    const prefix = `flowstack/config/${unique('svc')}/`;
+    const prefix = `flowstack/config/${uniqueName('svc')}/`;
     const { config, live } = watch(prefix);
     await target.client.setKv(`${prefix}CACHE_TTL_SECONDS`, '7');
     await live.ready(5_000);

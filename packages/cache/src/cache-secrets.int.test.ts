@@ -1,7 +1,8 @@
 import { createManualCredentialSource, createStaticCredentialSource } from '@flowstack/credentials';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, captureLogger, REDIS, uniqueId, waitFor } from '../test/support.js';
+import { captureLogger, uniqueId, waitFor } from '@flowstack/test-kit';
+import { adminClient, REDIS } from '../test/support.js';
 import { createCache } from './cache.js';
 
 let admin: Redis;
@@ -44,7 +45,10 @@ describe('cache error logs', () => {
       maxReconnectDelayMs: 100,
     });
     try {
-      await waitFor(() => lines.some((line) => line.includes('WRONGPASS')), 10_000, 'AUTH error');
+      await waitFor(() => lines.some((line) => line.includes('WRONGPASS')), {
+        timeoutMs: 10_000,
+        what: 'AUTH error',
+      });
       const logged = lines.filter((line) => line.includes('WRONGPASS'));
       expect(logged[0]).toContain('"auth"');
       assertNoSecret(lines, password);
@@ -65,13 +69,12 @@ describe('cache error logs', () => {
       logger,
     });
     try {
-      await waitFor(() => cache.ready, 10_000, 'first connection');
+      await waitFor(() => cache.ready, { timeoutMs: 10_000, what: 'first connection' });
       await source.rotate({ username, password });
-      await waitFor(
-        () => lines.some((line) => line.includes('re-authentication failed')),
-        10_000,
-        'failed re-authentication',
-      );
+      await waitFor(() => lines.some((line) => line.includes('re-authentication failed')), {
+        timeoutMs: 10_000,
+        what: 'failed re-authentication',
+      });
       assertNoSecret(lines, password);
     } finally {
       await cache.close();

@@ -1,7 +1,8 @@
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, captureLogger, REDIS, uniqueId, waitFor } from '../test/support.js';
+import { captureLogger, uniqueId, waitFor } from '@flowstack/test-kit';
+import { adminClient, REDIS } from '../test/support.js';
 import { createCache, type Cache } from './cache.js';
 
 const parseName = (raw: unknown): { name: string } => {
