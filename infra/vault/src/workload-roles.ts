@@ -1,4 +1,10 @@
-import { SERVICE_VAULT_NAMES, VAULT_MOUNTS, VAULT_NAMES } from '@flowstack/vault/paths';
+import {
+  SERVICE_VAULT_NAMES,
+  VAULT_MOUNTS,
+  VAULT_NAMES,
+  VAULT_SERVICES,
+  type VaultService,
+} from '@flowstack/vault/paths';
 
 /**
  * Who may log in at jwt-nomad, and as what. Pure data: the bootstrap writes it, the job
@@ -21,22 +27,19 @@ export interface WorkloadRole {
   readonly purpose: string;
 }
 
-export const SERVICE_ROLES: readonly WorkloadRole[] = [
-  {
-    name: SERVICE_VAULT_NAMES.api.jwtRole,
-    nomadJobId: SERVICE_VAULT_NAMES.api.nomadJobId,
-    nomadTask: 'api',
-    purpose:
-      'the api: leased PostgreSQL (read-only), Redis and RabbitMQ users, Transit, PKI, its KV config',
-  },
-  {
-    name: SERVICE_VAULT_NAMES.worker.jwtRole,
-    nomadJobId: SERVICE_VAULT_NAMES.worker.nomadJobId,
-    nomadTask: 'worker',
-    purpose:
-      'the worker: leased PostgreSQL (read-write), Redis and RabbitMQ users, Transit, PKI, its KV config',
-  },
-];
+const SERVICE_PURPOSES: Partial<Record<VaultService, string>> = {
+  api: 'the api: leased PostgreSQL (read-only), Redis and RabbitMQ users, Transit, PKI, its KV config',
+  worker:
+    'the worker: leased PostgreSQL (read-write), Redis and RabbitMQ users, Transit, PKI, its KV config',
+};
+
+/** One role per service of the path registry (a scaffolded service gets its own), task = service. */
+export const SERVICE_ROLES: readonly WorkloadRole[] = VAULT_SERVICES.map((service) => ({
+  name: SERVICE_VAULT_NAMES[service].jwtRole,
+  nomadJobId: SERVICE_VAULT_NAMES[service].nomadJobId,
+  nomadTask: service,
+  purpose: SERVICE_PURPOSES[service] ?? `the ${service} service: the paths of its registry entry`,
+}));
 
 /**
  * The data services' tasks render their admin credentials from one KV secret each at first

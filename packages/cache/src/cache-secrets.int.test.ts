@@ -50,7 +50,8 @@ describe('cache error logs', () => {
         what: 'AUTH error',
       });
       const logged = lines.filter((line) => line.includes('WRONGPASS'));
-      expect(logged[0]).toContain('"auth"');
+      // ioredis 6 authenticates inside HELLO, ioredis 5 with AUTH: either way the command is named.
+      expect(logged[0]).toMatch(/"name":"(auth|hello)"/);
       assertNoSecret(lines, password);
     } finally {
       await cache.close();

@@ -539,7 +539,8 @@ job "${d}" {
       attempts = 3
       interval = "5m"
       delay    = "10s"
-      mode     = "delay"
+      # "fail" hands a crash loop to reschedule (Nomad taskrunner/restarts handleWaitResult).
+      mode = "fail"
     }
 
     reschedule {
@@ -590,6 +591,8 @@ job "${d}" {
         expose   = true
         interval = "10s"
         timeout  = "2s"
+        # Restart this task only, not the allocation with its Envoy sidecar.
+        task = "${d}"
 
         check_restart {
           limit = 3
