@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VAULT_NAMES } from '@flowstack/vault/paths';
 import { startIdentityVault, type IdentityVault } from './identity-vault.js';
 
 const CLI = fileURLToPath(
@@ -85,8 +86,8 @@ describe('what a producer token may do', () => {
   it('when it issues a certificate from the intermediate, then it gets one', async () => {
     const res = await vault.call(
       'POST',
-      'pki_int/issue/service-consul',
-      { common_name: 'partner.service.consul', ttl: '1h' },
+      `pki_int/issue/${VAULT_NAMES.pkiRole}`,
+      { common_name: VAULT_NAMES.apiCertificateName, ttl: '1h' },
       producer,
     );
     expect(res.status).toBe(200);
