@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +89,23 @@ describe('probeTcp', () => {
       output: `TCP connect ${url.host}: Success`,
     });
     expect((await probeTcp('127.0.0.1:1', 1000)).status).toBe('critical');
+  });
+
+  it('when many probes share one signal, then none of them leaves a listener on it', async () => {
+    const url = new URL(await endpoint(() => 200));
+    const shared = new AbortController();
+    for (let run = 0; run < 20; run += 1) await probeTcp(url.host, 1000, shared.signal);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('when the shared signal aborts, then a probe in flight ends critical', async () => {
+    const shared = new AbortController();
+    const probe = probeTcp('10.255.255.1:9', 5000, shared.signal);
+    shared.abort();
+    expect(await probe).toMatchObject({
+      status: 'critical',
+      output: expect.stringMatching(/abort/i),
+    });
   });
 });
 

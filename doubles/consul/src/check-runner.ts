@@ -232,7 +232,9 @@ export function probeTcp(
       resolve({ status: 'critical', output: `dial tcp ${address}: missing port in address` });
       return;
     }
-    const socket = net.connect({ host, port, signal });
+    // net.connect never takes its abort listener off a signal it was given (Node 20), so a shared
+    // signal would gain one listener per probe for as long as the double runs: hand it a dependant.
+    const socket = net.connect({ host, port, signal: signal && AbortSignal.any([signal]) });
     socket.setTimeout(timeoutMs);
     socket.once('connect', () => {
       socket.destroy();
