@@ -63,7 +63,11 @@ describe('stateful-restart', () => {
     expect(messages(await runRule(statefulRestartRule, noVolume)).join()).toContain(
       'without a volume at /var/lib/rabbitmq',
     );
-    const noHostname = await brokenJob('rabbitmq', 'hostname = "rabbitmq"', '');
+    const noHostname = await brokenJob(
+      'rabbitmq',
+      'hostname = "rabbitmq-${NOMAD_ALLOC_INDEX}"',
+      '',
+    );
     expect(messages(await runRule(statefulRestartRule, noHostname)).join()).toContain(
       'fixed network hostname',
     );

@@ -23,6 +23,9 @@ interface ScriptCheck {
  *   terminal (nomad/deploymentwatcher/deployment_watcher.go: "fail the deployment unless we're
  *   waiting for manual promotion"), so the script must detach and print the promote command.
  * - no default Docker Hub namespace: FLOWSTACK_REGISTRY is required.
+ * - `-preserve-counts` on the jobs the Nomad Autoscaler scales: without it a submission sets
+ *   every group back to the count in the file (command/job_run.go: "If set, the existing task
+ *   group counts will be preserved when updating a job"), undoing the autoscaler on each deploy.
  *
  * up.sh
  * - Consul with ACLs on (the workload identities log in to it, see the workload-identity rule),
@@ -45,6 +48,11 @@ const CHECKS: Record<string, readonly ScriptCheck[]> = {
     {
       pattern: /nomad job run[^\n]*-detach/,
       message: 'nomad job run without -detach blocks on canaries awaiting promotion',
+    },
+    {
+      pattern: /-preserve-counts/,
+      message:
+        'nomad job run without -preserve-counts resets the autoscaled api and worker counts on every deploy',
     },
     {
       pattern: /nomad deployment promote/,
