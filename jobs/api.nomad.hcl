@@ -98,9 +98,10 @@ job "api" {
     # Prometheus, kept at target_rps by the target-value strategy (new count = ceil(count x
     # metric / target): hashicorp/nomad-autoscaler
     # plugins/builtin/strategy/target-value/plugin/plugin.go). The query returns one series
-    # (the Prometheus APM refuses more: plugins/builtin/apm/prometheus/plugin/plugin.go, Query),
-    # and none (not NaN) while nothing is scraped, which the autoscaler skips. Nomad checks
-    # min <= count <= max at submission (nomad/structs/structs.go, validateScalingPolicy).
+    # (the Prometheus APM refuses more: plugins/builtin/apm/prometheus/plugin/plugin.go, Query,
+    # and refuses NaN: a vector division returns nothing rather than NaN while no target is up).
+    # Nomad checks min <= count <= max at submission (nomad/structs/structs.go,
+    # validateScalingPolicy).
     scaling {
       enabled = true
       min     = var.min_count
