@@ -160,8 +160,9 @@ job "rabbitmq" {
         task     = "rabbitmq"
         command  = "/bin/sh"
         args     = ["-c", "rabbitmq-diagnostics -q check_running && rabbitmq-diagnostics -q check_local_alarms && rabbitmqctl -q await_online_nodes $((FLOWSTACK_RABBITMQ_NODES / 2 + 1)) --timeout 5"]
-        interval = "10s"
-        timeout  = "15s"
+        # Each CLI call starts an Erlang VM: not more often than this.
+        interval = "15s"
+        timeout  = "20s"
       }
     }
 
@@ -194,7 +195,7 @@ job "rabbitmq" {
         task     = "rabbitmq"
         command  = "/bin/sh"
         args     = ["-c", "rabbitmqctl -q await_online_nodes \"$FLOWSTACK_RABBITMQ_NODES\" --timeout 10 && rabbitmq-upgrade -q await_online_quorum_plus_one --timeout 10"]
-        interval = "15s"
+        interval = "30s"
         timeout  = "30s"
       }
     }

@@ -4,7 +4,7 @@ import { deployScriptsRule } from '../src/rules/deploy-scripts.js';
 import { failureDomainsRule } from '../src/rules/failure-domains.js';
 import { rabbitmqClusterRule } from '../src/rules/rabbitmq-cluster.js';
 import { scalingRule } from '../src/rules/scaling.js';
-import { brokenJob, messages, realJob, realRepository, runRule } from './helpers.js';
+import { brokenJob, messages, realJob, realRepository, runRule, withScript } from './helpers.js';
 
 /*
  * The rules that keep the RabbitMQ cluster, the autoscaled services and their failure domains
@@ -310,19 +310,26 @@ describe('failure-domains', () => {
   });
 });
 
-describe('deploy-scripts: autoscaled counts', () => {
+describe('deploy-scripts: autoscaled counts and the one-machine RabbitMQ', () => {
+  it('when the real scripts are checked, then the rule passes', async () => {
+    expect(messages(deployScriptsRule.check(await realRepository()))).toEqual([]);
+  });
+
   it('when deploy.sh submits without -preserve-counts, then the rule fails', async () => {
-    const repo = await realRepository();
-    const script = repo.scripts.get('infra/nomad/deploy.sh') ?? '';
-    const changed = script.replace(/-preserve-counts/g, '');
-    expect(changed).not.toBe(script);
-    const broken = {
-      ...repo,
-      scripts: new Map([...repo.scripts, ['infra/nomad/deploy.sh', changed]]),
-    };
-    expect(messages(deployScriptsRule.check(broken))).toContain(
+    const repo = await withScript('infra/nomad/deploy.sh', /-preserve-counts/g, '');
+    expect(messages(deployScriptsRule.check(repo))).toContain(
       'nomad job run without -preserve-counts resets the autoscaled api and worker counts on every deploy',
     );
-    expect(messages(deployScriptsRule.check(repo))).toEqual([]);
+  });
+
+  it('when up.sh runs the three-member default on its single client, then the rule fails', async () => {
+    const repo = await withScript(
+      'infra/dev-cluster/up.sh',
+      'nomad job run -var nodes=1 jobs/rabbitmq.nomad.hcl',
+      'nomad job run jobs/rabbitmq.nomad.hcl',
+    );
+    expect(messages(deployScriptsRule.check(repo)).join()).toContain(
+      'RabbitMQ runs with its default member count on one client',
+    );
   });
 });

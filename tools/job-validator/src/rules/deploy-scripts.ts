@@ -28,6 +28,9 @@ interface ScriptCheck {
  *   group counts will be preserved when updating a job"), undoing the autoscaler on each deploy.
  *
  * up.sh
+ * - one client, so RabbitMQ runs as one member (`-var nodes=1`) on volume flowstack-rabbitmq[0]:
+ *   the job's distinct_hosts would leave further members unplaced, and a blocking
+ *   `nomad job run` waits for them until the deployment fails.
  * - Consul with ACLs on (the workload identities log in to it, see the workload-identity rule),
  *   the Consul bootstrap run with the Nomad JWKS URL so it creates the auth method, no root token
  *   or admin password on a command line (`ps` shows it), CNI checked where the agent looks for it
@@ -88,6 +91,15 @@ const CHECKS: Record<string, readonly ScriptCheck[]> = {
     },
     { pattern: /bridge-nf-call-iptables/, message: 'the bridge netfilter sysctls are not checked' },
     { pattern: /cni_path|cni-path|CNI_PATH/, message: 'the CNI plugin path is not checked' },
+    {
+      pattern: /nomad job run -var nodes=1 jobs\/rabbitmq\.nomad\.hcl/,
+      message:
+        'RabbitMQ runs with its default member count on one client: distinct_hosts leaves the other members unplaced and the blocking nomad job run never returns',
+    },
+    {
+      pattern: /rabbitmq-volumes\.sh/,
+      message: 'creates no per-member RabbitMQ volume (flowstack-rabbitmq[0])',
+    },
   ],
   'infra/dev-cluster/down.sh': [
     { pattern: /nomad job stop[^\n]*-purge/, message: 'jobs are not stopped' },
