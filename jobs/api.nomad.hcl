@@ -100,8 +100,8 @@ job "api" {
     # plugins/builtin/strategy/target-value/plugin/plugin.go). The query returns one series
     # (the Prometheus APM refuses more: plugins/builtin/apm/prometheus/plugin/plugin.go, Query,
     # and refuses NaN: a vector division returns nothing rather than NaN while no target is up).
-    # Nomad checks min <= count <= max at submission (nomad/structs/structs.go,
-    # validateScalingPolicy).
+    # Nomad checks min <= count <= max at submission (Job.Validate: nomad/structs/structs_test.go,
+    # TestJob_ValidateScaling).
     scaling {
       enabled = true
       min     = var.min_count

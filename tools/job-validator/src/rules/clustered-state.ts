@@ -15,8 +15,8 @@ import type { Rule } from '../rule.js';
  *   (hasVolumes: claims left and none matching -> `return false`), so the cluster cannot grow.
  * - no canaries: Nomad refuses them with per_alloc volumes (nomad/structs/volumes.go,
  *   VolumeRequest.Validate: "volume cannot be per_alloc when canaries are in use").
- * - distinct_hosts: two members on one client fall together (scheduler/feasible, the
- *   DistinctHostsIterator is what enforces it).
+ * - distinct_hosts: two members on one client fall together (enforced by the
+ *   DistinctHostsIterator of scheduler/feasible/feasible.go).
  * - one member at a time, judged by its checks, for updates and for drains (update and migrate
  *   max_parallel 1, health_check "checks"): replacing two members at once can cost a majority.
  */

@@ -11,7 +11,7 @@ const AGGREGATION =
 /**
  * A group's scaling block and the Nomad Autoscaler policy in it.
  *
- * Nomad (nomad/structs/structs.go, validateScalingPolicy; TestJob_ValidateScaling) refuses a
+ * Nomad's Job.Validate (nomad/structs/structs_test.go, TestJob_ValidateScaling) refuses a
  * group whose count is below min or above max, so min <= count <= max and max is set.
  *
  * The autoscaler (hashicorp/nomad-autoscaler policy/nomad/validate.go) wants at least one check,
