@@ -19,7 +19,19 @@ variable "image" {
 variable "nodes" {
   type        = number
   default     = 3
-  description = "Cluster members, one per client node: 3 (or 5) so that quorum queues survive the loss of a member; 1 on a one-machine cluster (infra/dev-cluster)."
+  description = "Cluster members, one per client node: 3 (or 5) so that quorum queues survive the loss of a member; 1 on a one-machine cluster (infra/dev-cluster). At most max_nodes."
+}
+
+variable "max_nodes" {
+  type        = number
+  default     = 5
+  description = "Size of the member list every member is configured with (rabbit@rabbitmq-0 .. max_nodes-1). Fixed, so that growing the cluster up to it changes only the count and restarts no running member."
+}
+
+variable "queue_replicas" {
+  type        = number
+  default     = 3
+  description = "Replicas each quorum queue is grown to as members join (continuous membership reconciliation): 3 survives one loss, 5 two."
 }
 
 variable "volume" {
@@ -144,8 +156,11 @@ job "rabbitmq" {
     }
 
     # AMQP for the api and the worker: a member is in this service while it runs, has no
-    # resource alarm and sees a majority of the cluster (a member cut off with a minority cannot
-    # commit to a quorum queue, so clients must reconnect elsewhere).
+    # resource alarm and sees a majority of the cluster's members running (a member cut off with
+    # a minority cannot commit to a quorum queue, so clients must reconnect elsewhere). The
+    # members are the cluster's own list (rabbit_nodes:list_members/0, list_running/0: the two
+    # that deps/rabbit/src/rabbit_upgrade_preparation.erl compares), not a number in this file, so
+    # growing the cluster changes no check.
     service {
       name = "rabbitmq"
       port = "5672"
@@ -159,7 +174,7 @@ job "rabbitmq" {
         type     = "script"
         task     = "rabbitmq"
         command  = "/bin/sh"
-        args     = ["-c", "rabbitmq-diagnostics -q check_running && rabbitmq-diagnostics -q check_local_alarms && rabbitmqctl -q await_online_nodes $((FLOWSTACK_RABBITMQ_NODES / 2 + 1)) --timeout 5"]
+        args     = ["-c", "rabbitmq-diagnostics -q check_running && rabbitmq-diagnostics -q check_local_alarms && rabbitmqctl -q eval 'length(rabbit_nodes:list_running()) * 2 > length(rabbit_nodes:list_members()).' | grep -qx true"]
         # Each CLI call starts an Erlang VM: not more often than this.
         interval = "15s"
         timeout  = "20s"
@@ -184,7 +199,7 @@ job "rabbitmq" {
         timeout  = "2s"
       }
 
-      # The deployment gate: every member is in the cluster and no quorum queue would lose its
+      # The deployment gate: every member of the cluster runs and no quorum queue would lose its
       # quorum if one more member stopped (rabbitmq-server
       # deps/rabbit/src/rabbit_upgrade_preparation.erl, await_online_quorum_plus_one). Nomad
       # counts every check of the group's services in a deployment's health (update.health_check
@@ -194,7 +209,7 @@ job "rabbitmq" {
         type     = "script"
         task     = "rabbitmq"
         command  = "/bin/sh"
-        args     = ["-c", "rabbitmqctl -q await_online_nodes \"$FLOWSTACK_RABBITMQ_NODES\" --timeout 10 && rabbitmq-upgrade -q await_online_quorum_plus_one --timeout 10"]
+        args     = ["-c", "rabbitmqctl -q eval 'length(rabbit_nodes:list_running()) =:= length(rabbit_nodes:list_members()).' | grep -qx true && rabbitmq-upgrade -q await_online_quorum_plus_one --timeout 10"]
         interval = "30s"
         timeout  = "30s"
       }
@@ -238,33 +253,39 @@ job "rabbitmq" {
 
       env {
         # Fixed per allocation, equal to the network hostname above.
-        RABBITMQ_NODENAME        = "rabbit@rabbitmq-${NOMAD_ALLOC_INDEX}"
-        RABBITMQ_CONFIG_FILE     = "/local/rabbitmq.conf"
-        FLOWSTACK_RABBITMQ_NODES = var.nodes
+        RABBITMQ_NODENAME            = "rabbit@rabbitmq-${NOMAD_ALLOC_INDEX}"
+        RABBITMQ_CONFIG_FILE         = "/local/rabbitmq.conf"
+        FLOWSTACK_RABBITMQ_MAX_NODES = var.max_nodes
+        FLOWSTACK_RABBITMQ_REPLICAS  = var.queue_replicas
         # Erlang's resolver reads this inetrc (ERTS "Inet Configuration"): peer names come from
-        # the hosts file rendered below, the rest from the system resolver.
+        # the hosts file rendered below, the rest from the system resolver. RabbitMQ hands it on
+        # to the hidden node that queries peers during discovery (rabbit_peer_discovery.erl,
+        # maybe_add_inetrc_arguments).
         ERL_INETRC = "/local/erl_inetrc"
       }
 
       # The cluster: a fixed member list (classic_config: rabbitmq-server
       # deps/rabbit/src/rabbit_peer_discovery_classic_config.erl reads
-      # cluster_formation.classic_config.nodes.*), quorum queues by default, and quorum queue
-      # membership grown onto members that join later (continuous membership reconciliation).
-      # Members boot together and learn each other's addresses a few seconds apart (the hosts
-      # file below follows the Consul catalog), so discovery retries for two minutes rather than
-      # five seconds before a member decides it is alone.
+      # cluster_formation.classic_config.nodes.*) of max_nodes names, quorum queues by default,
+      # and quorum queue membership grown onto members that join later (continuous membership
+      # reconciliation). A fresh member joins the reachable member that has the most members,
+      # then the oldest (deps/rabbit/src/rabbit_peer_discovery.erl, sort_nodes_and_props), and
+      # with a list longer than one it waits until it reaches at least one peer
+      # (can_use_discovered_nodes), retrying discovery_retry_limit times before it goes on alone:
+      # members boot together and learn each other's addresses a few seconds apart (the hosts
+      # file below follows the Consul catalog), so that is two minutes here, not five seconds.
+      # Names in the list that no allocation holds yet are skipped as unreachable.
       template {
         data        = <<-EOT
           cluster_formation.peer_discovery_backend = classic_config
-          {{- range $i := loop (env "FLOWSTACK_RABBITMQ_NODES" | parseInt) }}
+          {{- range $i := loop (env "FLOWSTACK_RABBITMQ_MAX_NODES" | parseInt) }}
           cluster_formation.classic_config.nodes.{{ $i }} = rabbit@rabbitmq-{{ $i }}
           {{- end }}
-          cluster_formation.target_cluster_size_hint = {{ env "FLOWSTACK_RABBITMQ_NODES" }}
           cluster_formation.discovery_retry_limit = 60
           cluster_formation.discovery_retry_interval = 2000
           default_queue_type = quorum
           quorum_queue.continuous_membership_reconciliation.enabled = true
-          quorum_queue.continuous_membership_reconciliation.target_group_size = {{ env "FLOWSTACK_RABBITMQ_NODES" }}
+          quorum_queue.continuous_membership_reconciliation.target_group_size = {{ env "FLOWSTACK_RABBITMQ_REPLICAS" }}
         EOT
         destination = "local/rabbitmq.conf"
         change_mode = "noop"

@@ -183,8 +183,9 @@ infra/nomad/rabbitmq-volumes.sh "$(nomad node status -self -t '{{.ID}}')"
 log "Data services"
 nomad job run jobs/postgres.nomad.hcl
 nomad job run jobs/redis.nomad.hcl
-# A one-member cluster: distinct_hosts allows one member per client.
-nomad job run -var nodes=1 jobs/rabbitmq.nomad.hcl
+# A one-member cluster: distinct_hosts allows one member per client, and a member list of one
+# lets it boot at once instead of waiting for peers that will never come.
+nomad job run -var nodes=1 -var max_nodes=1 jobs/rabbitmq.nomad.hcl
 
 log "Vault bootstrap, part 2: database and RabbitMQ engines against the running services"
 VAULT_BOOTSTRAP_POSTGRES_URL="postgresql://vaultadmin:$pg_password@127.0.0.1:15432/flowstack" \

@@ -62,7 +62,11 @@ describe('clustered-state', () => {
   });
 
   it('when the cluster is a single member, then the multi-member rules do not apply', async () => {
-    const job = await brokenJob('rabbitmq', 'default     = 3', 'default = 1');
+    const job = await brokenJob(
+      'rabbitmq',
+      /(variable "nodes" \{\n\s+type\s+= number\n\s+default\s+=) 3/,
+      '$1 1',
+    );
     expect(await runRule(clusteredStateRule, job)).toEqual([]);
     expect(await runRule(rabbitmqClusterRule, job)).toEqual([]);
   });
@@ -76,7 +80,7 @@ describe('rabbitmq-cluster', () => {
   it('when every member gets the same node name, then the rule fails', async () => {
     const job = await brokenJob(
       'rabbitmq',
-      'RABBITMQ_NODENAME        = "rabbit@rabbitmq-${NOMAD_ALLOC_INDEX}"',
+      /RABBITMQ_NODENAME += "rabbit@rabbitmq-\$\{NOMAD_ALLOC_INDEX\}"/,
       'RABBITMQ_NODENAME = "rabbit@rabbitmq"',
     );
     expect(await found(rabbitmqClusterRule, job)).toContain(
@@ -95,15 +99,24 @@ describe('rabbitmq-cluster', () => {
     expect(result).toContain('are not the hostnames mq-${NOMAD_ALLOC_INDEX}');
   });
 
-  it('when the member list is generated for another count, then the rule fails', async () => {
+  it('when the generated member list is shorter than the count, then the rule fails', async () => {
     const job = await brokenJob(
       'rabbitmq',
-      'FLOWSTACK_RABBITMQ_NODES = var.nodes',
-      'FLOWSTACK_RABBITMQ_NODES = "2"',
+      'FLOWSTACK_RABBITMQ_MAX_NODES = var.max_nodes',
+      'FLOWSTACK_RABBITMQ_MAX_NODES = "2"',
     );
     expect(await found(rabbitmqClusterRule, job)).toContain(
-      'loops over FLOWSTACK_RABBITMQ_NODES=2 but the group runs 3 members',
+      'loops over FLOWSTACK_RABBITMQ_MAX_NODES=2 but the group runs 3 members',
     );
+  });
+
+  it('when the cluster grows to the size of its member list, then the rule passes', async () => {
+    const job = await brokenJob(
+      'rabbitmq',
+      /(variable "nodes" \{\n\s+type\s+= number\n\s+default\s+=) 3/,
+      '$1 5',
+    );
+    expect(await runRule(rabbitmqClusterRule, job)).toEqual([]);
   });
 
   it('when the member list is written out and misses a member, then the rule fails', async () => {
@@ -113,7 +126,7 @@ describe('rabbitmq-cluster', () => {
       'cluster_formation.classic_config.nodes.1 = rabbit@rabbitmq-0\n          cluster_formation.classic_config.nodes.2 = rabbit@rabbitmq-1',
     );
     expect(await found(rabbitmqClusterRule, job)).toContain(
-      'the member list (rabbit@rabbitmq-0, rabbit@rabbitmq-1) is not the 3 members rabbit@rabbitmq-0, rabbit@rabbitmq-1, rabbit@rabbitmq-2',
+      'the member list (rabbit@rabbitmq-0, rabbit@rabbitmq-1) misses rabbit@rabbitmq-2: a member outside its own list never clusters',
     );
   });
 
@@ -186,11 +199,7 @@ describe('rabbitmq-cluster', () => {
   });
 
   it('when no check means membership, then the rule fails', async () => {
-    const job = await brokenJob(
-      'rabbitmq',
-      /rabbitmqctl -q await_online_nodes/g,
-      'rabbitmq-diagnostics -q ping #',
-    );
+    const job = await brokenJob('rabbitmq', /rabbit_nodes:list_members\(\)/g, 'erlang:nodes()');
     expect(await found(rabbitmqClusterRule, job)).toContain('no check means "in the cluster"');
   });
 });
@@ -325,7 +334,7 @@ describe('deploy-scripts: autoscaled counts and the one-machine RabbitMQ', () =>
   it('when up.sh runs the three-member default on its single client, then the rule fails', async () => {
     const repo = await withScript(
       'infra/dev-cluster/up.sh',
-      'nomad job run -var nodes=1 jobs/rabbitmq.nomad.hcl',
+      'nomad job run -var nodes=1 -var max_nodes=1 jobs/rabbitmq.nomad.hcl',
       'nomad job run jobs/rabbitmq.nomad.hcl',
     );
     expect(messages(deployScriptsRule.check(repo)).join()).toContain(

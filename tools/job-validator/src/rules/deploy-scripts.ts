@@ -28,9 +28,11 @@ interface ScriptCheck {
  *   group counts will be preserved when updating a job"), undoing the autoscaler on each deploy.
  *
  * up.sh
- * - one client, so RabbitMQ runs as one member (`-var nodes=1`) on volume flowstack-rabbitmq[0]:
- *   the job's distinct_hosts would leave further members unplaced, and a blocking
- *   `nomad job run` waits for them until the deployment fails.
+ * - one client, so RabbitMQ runs as one member with a member list of one (`-var nodes=1 -var
+ *   max_nodes=1`) on volume flowstack-rabbitmq[0]: the job's distinct_hosts would leave further
+ *   members unplaced, a blocking `nomad job run` waits for them until the deployment fails, and
+ *   with a longer list a fresh member retries discovery before it boots alone
+ *   (rabbit_peer_discovery.erl, can_use_discovered_nodes).
  * - Consul with ACLs on (the workload identities log in to it, see the workload-identity rule),
  *   the Consul bootstrap run with the Nomad JWKS URL so it creates the auth method, no root token
  *   or admin password on a command line (`ps` shows it), CNI checked where the agent looks for it
@@ -92,9 +94,9 @@ const CHECKS: Record<string, readonly ScriptCheck[]> = {
     { pattern: /bridge-nf-call-iptables/, message: 'the bridge netfilter sysctls are not checked' },
     { pattern: /cni_path|cni-path|CNI_PATH/, message: 'the CNI plugin path is not checked' },
     {
-      pattern: /nomad job run -var nodes=1 jobs\/rabbitmq\.nomad\.hcl/,
+      pattern: /nomad job run -var nodes=1 -var max_nodes=1 jobs\/rabbitmq\.nomad\.hcl/,
       message:
-        'RabbitMQ runs with its default member count on one client: distinct_hosts leaves the other members unplaced and the blocking nomad job run never returns',
+        'RabbitMQ runs with its default member count on one client: distinct_hosts leaves the other members unplaced and the blocking nomad job run never returns (and a longer member list makes the one member wait for peers)',
     },
     {
       pattern: /rabbitmq-volumes\.sh/,

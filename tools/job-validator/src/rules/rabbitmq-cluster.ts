@@ -25,15 +25,20 @@ const LOOP_OVER_ENV = /loop\s*\(\s*env\s+"([A-Za-z0-9_]+)"/;
  * - The Erlang ports on the host at the numbers they have inside (epmd advertises the in-
  *   namespace distribution port to the peers that ask it).
  * - Every member in the member list: classic_config reads cluster_formation.classic_config.nodes.*
- *   (rabbitmq-server deps/rabbit/src/rabbit_peer_discovery_classic_config.erl), so the list has
- *   exactly `count` names, the ones the allocations take, whether written out or generated with
- *   `loop (env "X")` from an env var equal to the count.
+ *   (rabbitmq-server deps/rabbit/src/rabbit_peer_discovery_classic_config.erl), and a fresh node
+ *   missing from its own list never clusters (deps/rabbit/src/rabbit_peer_discovery.erl,
+ *   can_use_discovered_nodes: "the list does not contain this node"), so the list holds the name
+ *   of every allocation 0..count-1, written out or generated with `loop (env "X")` from an env
+ *   var of at least the count. It may hold more: unreachable names are skipped, and a list sized
+ *   for growth lets the count change without restarting a running member.
  * - Quorum queues by default (default_queue_type = quorum).
  * - The shared Erlang cookie from Vault (a `secret` template), never a literal in the job.
- * - Checks that mean membership: one with `await_online_nodes` (rabbitmq-server
- *   deps/rabbitmq_cli/lib/rabbitmq/cli/ctl/commands/await_online_nodes_command.ex) and the
- *   rolling gate `await_online_quorum_plus_one` (deps/rabbit/src/rabbit_upgrade_preparation.erl),
- *   so a deployment moves to the next member only when no quorum queue would lose its quorum.
+ * - Checks that mean membership: running members against the cluster's members
+ *   (rabbit_nodes:list_running/0 and list_members/0, as deps/rabbit/src/
+ *   rabbit_upgrade_preparation.erl uses them) or `rabbitmqctl await_online_nodes`
+ *   (deps/rabbitmq_cli/lib/rabbitmq/cli/ctl/commands/await_online_nodes_command.ex), and the
+ *   rolling gate `await_online_quorum_plus_one` (rabbit_upgrade_preparation.erl), so a deployment
+ *   moves to the next member only when no quorum queue would lose its quorum.
  */
 export const rabbitmqClusterRule: Rule = {
   id: 'rabbitmq-cluster',
@@ -109,10 +114,14 @@ function checkMember(group: Group, task: Task, count: number, report: FindingSin
     .flatMap((service) => service.check)
     .filter((check) => check.type === 'script')
     .map((check) => [check.command ?? '', ...(check.args ?? [])].join(' '));
-  if (!scripts.some((script) => script.includes('await_online_nodes'))) {
+  const membership = (script: string) =>
+    script.includes('await_online_nodes') ||
+    (script.includes('rabbit_nodes:list_running()') &&
+      script.includes('rabbit_nodes:list_members()'));
+  if (!scripts.some(membership)) {
     report(
       '',
-      'no check means "in the cluster": add a script check with rabbitmqctl await_online_nodes',
+      'no check means "in the cluster": compare rabbit_nodes:list_running() with list_members() (or rabbitmqctl await_online_nodes) in a script check',
     );
   }
   if (!scripts.some((script) => script.includes('await_online_quorum_plus_one'))) {
@@ -178,7 +187,7 @@ function checkMemberList(
   const loopVar = LOOP_OVER_ENV.exec(data)?.[1];
   if (loopVar !== undefined) {
     const loopCount = env.literal.get(loopVar);
-    if (loopCount !== String(count)) {
+    if (loopCount === undefined || !(Number(loopCount) >= count)) {
       report(
         where,
         `the member list loops over ${loopVar}=${loopCount ?? 'unset'} but the group runs ${count} members`,
@@ -201,10 +210,10 @@ function checkMemberList(
     (_, index) => `rabbit@${(hostname ?? '').replace(ALLOC_INDEX, String(index))}`,
   );
   const missing = expected.filter((name) => !listed.includes(name));
-  if (listed.length !== count || missing.length > 0) {
+  if (missing.length > 0) {
     report(
       where,
-      `the member list (${listed.join(', ') || 'empty'}) is not the ${count} members ${expected.join(', ')}`,
+      `the member list (${listed.join(', ') || 'empty'}) misses ${missing.join(', ')}: a member outside its own list never clusters`,
     );
   }
 }
