@@ -21,7 +21,25 @@ variable "image" {
 variable "count" {
   type        = number
   default     = 2
-  description = "Number of api instances."
+  description = "api instances at the first deploy; from then on the Nomad Autoscaler owns the count (deploy.sh submits with -preserve-counts)."
+}
+
+variable "min_count" {
+  type        = number
+  default     = 2
+  description = "Fewest api instances the autoscaler keeps: two, so that losing a client never leaves the routes without an instance."
+}
+
+variable "max_count" {
+  type        = number
+  default     = 10
+  description = "Most api instances the autoscaler places."
+}
+
+variable "target_rps" {
+  type        = number
+  default     = 250
+  description = "Requests per second per api instance the autoscaler aims for (about half of one instance's mixed-load throughput in docs/performance.md)."
 }
 
 variable "cpu" {
@@ -67,6 +85,42 @@ job "api" {
 
   group "api" {
     count = var.count
+
+    # Instances on as many clients as there are: a client's loss then takes one instance, not
+    # the service. A spread rather than distinct_hosts, so the autoscaler may still place more
+    # instances than there are clients.
+    spread {
+      attribute = "${node.unique.id}"
+      weight    = 100
+    }
+
+    # For the Nomad Autoscaler (docs/deploy.md, "Scaling"): the request rate per instance from
+    # Prometheus, kept at target_rps by the target-value strategy (new count = ceil(count x
+    # metric / target): hashicorp/nomad-autoscaler
+    # plugins/builtin/strategy/target-value/plugin/plugin.go). The query returns one series
+    # (the Prometheus APM refuses more: plugins/builtin/apm/prometheus/plugin/plugin.go, Query,
+    # and refuses NaN: a vector division returns nothing rather than NaN while no target is up).
+    # Nomad checks min <= count <= max at submission (Job.Validate: nomad/structs/structs_test.go,
+    # TestJob_ValidateScaling).
+    scaling {
+      enabled = true
+      min     = var.min_count
+      max     = var.max_count
+
+      policy {
+        evaluation_interval = "30s"
+        cooldown            = "2m"
+
+        check "request_rate" {
+          source = "prometheus"
+          query  = "sum(rate(flowstack_http_request_duration_seconds_count{job=\"flowstack-api\"}[1m])) / count(up{job=\"flowstack-api\"} == 1)"
+
+          strategy "target-value" {
+            target = var.target_rps
+          }
+        }
+      }
+    }
 
     # Deregister from Consul first, so Traefik stops routing before SIGTERM reaches the process.
     shutdown_delay = "5s"

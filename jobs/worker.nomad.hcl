@@ -15,8 +15,27 @@ variable "image" {
 }
 
 variable "count" {
-  type    = number
-  default = 2
+  type        = number
+  default     = 2
+  description = "worker instances at the first deploy; from then on the Nomad Autoscaler owns the count (deploy.sh submits with -preserve-counts)."
+}
+
+variable "min_count" {
+  type        = number
+  default     = 2
+  description = "Fewest workers the autoscaler keeps: two, so that losing a client never stops the order queue's consumption."
+}
+
+variable "max_count" {
+  type        = number
+  default     = 8
+  description = "Most workers the autoscaler places (each holds WORKER_PREFETCH unacknowledged messages)."
+}
+
+variable "target_backlog" {
+  type        = number
+  default     = 1000
+  description = "Ready messages per worker the autoscaler aims for (about half a second of one worker's drain rate in docs/performance.md)."
 }
 
 variable "cpu" {
@@ -65,6 +84,36 @@ job "worker" {
 
   group "worker" {
     count = var.count
+
+    # Workers on as many clients as there are (see jobs/api.nomad.hcl).
+    spread {
+      attribute = "${node.unique.id}"
+      weight    = 100
+    }
+
+    # For the Nomad Autoscaler: the order queue's ready messages per worker, kept at
+    # target_backlog (target-value strategy, see jobs/api.nomad.hcl). Every worker reports the
+    # same broker-side depth (flowstack_queue_depth, read at scrape time), so max() is the
+    # queue's depth once, divided by the workers Prometheus reaches.
+    scaling {
+      enabled = true
+      min     = var.min_count
+      max     = var.max_count
+
+      policy {
+        evaluation_interval = "30s"
+        cooldown            = "2m"
+
+        check "queue_depth" {
+          source = "prometheus"
+          query  = "max(flowstack_queue_depth{job=\"flowstack-worker\",queue=\"flowstack.orders.store\"}) / count(up{job=\"flowstack-worker\"} == 1)"
+
+          strategy "target-value" {
+            target = var.target_backlog
+          }
+        }
+      }
+    }
 
     network {
       mode = "bridge"

@@ -156,10 +156,11 @@ log "Admin secrets of the data services in Vault KV"
 vault secrets list | grep -q '^kv/' || vault secrets enable -path=kv kv-v2
 pg_password=$(secret postgres-admin) redis_password=$(secret redis-admin) mq_password=$(secret rabbitmq-admin)
 # `vault kv put` reads the fields from stdin as JSON ("-"), so no password reaches argv.
-kv_admin() { printf '{"admin_username":"vaultadmin","admin_password":"%s"}' "$2" | vault kv put "kv/flowstack/$1/config" - >/dev/null; }
+kv_admin() { printf '{"admin_username":"vaultadmin","admin_password":"%s"%s}' "$2" "${3:-}" | vault kv put "kv/flowstack/$1/config" - >/dev/null; }
 kv_admin postgres "$pg_password"
 kv_admin redis "$redis_password"
-kv_admin rabbitmq "$mq_password"
+# RabbitMQ members authenticate to each other with the Erlang cookie (jobs/rabbitmq.nomad.hcl).
+kv_admin rabbitmq "$mq_password" ",\"erlang_cookie\":\"$(secret rabbitmq-erlang-cookie)\""
 
 log "Vault bootstrap, part 1: policies and the jwt-nomad auth method"
 npm run --silent infra:vault -- --address "$VAULT_ADDR" --nomad-jwks-url "$nomad_jwks_url"
@@ -173,13 +174,18 @@ npm run --silent validate:jobs
 
 log "Data volumes (PostgreSQL, RabbitMQ)"
 nomad volume status flowstack-pgdata >/dev/null 2>&1 || nomad volume create infra/nomad/volumes/pgdata.volume.hcl
-nomad volume status flowstack-rabbitmq >/dev/null 2>&1 || nomad volume create infra/nomad/volumes/rabbitmq.volume.hcl
+# One client, so one RabbitMQ member: its volume is flowstack-rabbitmq[0] (per allocation).
+infra/nomad/rabbitmq-volumes.sh "$(nomad node status -self -t '{{.ID}}')"
 
 # Without -detach `nomad job run` follows the deployment and returns when it is healthy (or
 # failed). That is what this script wants: each step needs the previous one serving. The first
 # deploy of api and worker has no canary to promote (canaries apply to updates only).
 log "Data services"
-for job in postgres redis rabbitmq; do nomad job run "jobs/$job.nomad.hcl"; done
+nomad job run jobs/postgres.nomad.hcl
+nomad job run jobs/redis.nomad.hcl
+# A one-member cluster: distinct_hosts allows one member per client, and a member list of one
+# lets it boot at once instead of waiting for peers that will never come.
+nomad job run -var nodes=1 -var max_nodes=1 jobs/rabbitmq.nomad.hcl
 
 log "Vault bootstrap, part 2: database and RabbitMQ engines against the running services"
 VAULT_BOOTSTRAP_POSTGRES_URL="postgresql://vaultadmin:$pg_password@127.0.0.1:15432/flowstack" \

@@ -3,6 +3,8 @@
 # bootstrapped with npm run infra:vault and npm run infra:consul; images pushed).
 #   FLOWSTACK_REGISTRY=registry.example.com/flowstack infra/nomad/deploy.sh 0.2.0
 #   JOBS="api" FLOWSTACK_REGISTRY=... infra/nomad/deploy.sh 0.2.0       only some jobs
+#   RABBITMQ_NODES=5 JOBS="rabbitmq" ... infra/nomad/deploy.sh 0.2.0     grow the broker cluster
+#     (create the new members' volumes first: infra/nomad/rabbitmq-volumes.sh)
 # Validates the specs, then per job: plans, prints the diff, submits only when the plan shows a
 # change, with -check-index from that plan (so a job changed by someone else in between is
 # refused rather than overwritten), and -detach. api and worker deploy a canary first: the script
@@ -27,8 +29,16 @@ npm run --silent validate:jobs
 promote=()
 for job in $jobs; do
   args=()
+  run_args=()
   if [ "$job" = api ] || [ "$job" = worker ]; then
     args+=(-var "image=$FLOWSTACK_REGISTRY/$job:$version")
+    # Their counts belong to the Nomad Autoscaler (the groups' scaling blocks): a deploy keeps
+    # the running count instead of resetting it to the file's (command/job_run.go,
+    # -preserve-counts). The plan still shows the file's count; the submission ignores it.
+    run_args+=(-preserve-counts)
+  fi
+  if [ "$job" = rabbitmq ] && [ -n "${RABBITMQ_NODES:-}" ]; then
+    args+=(-var "nodes=$RABBITMQ_NODES")
   fi
   echo "== $job"
   set +e
@@ -47,7 +57,7 @@ for job in $jobs; do
   fi
   index=$(printf '%s\n' "$plan" | sed -n 's/^Job Modify Index: \([0-9][0-9]*\).*/\1/p' | head -n 1)
   [ -n "$index" ] || fail "no Job Modify Index in the plan of $job"
-  run=$(nomad job run -no-color -detach -check-index "$index" "${args[@]}" "jobs/$job.nomad.hcl")
+  run=$(nomad job run -no-color -detach -check-index "$index" "${run_args[@]}" "${args[@]}" "jobs/$job.nomad.hcl")
   printf '%s\n' "$run"
   eval_id=$(printf '%s\n' "$run" | sed -n 's/^Evaluation ID: *\([0-9a-f-]*\).*/\1/p')
   [ -n "$eval_id" ] || continue

@@ -139,6 +139,50 @@ const taskSchema = z.looseObject({
 
 const portSchema = z.looseObject({ static: z.number().optional(), to: z.number().optional() });
 
+/** constraint: attribute/operator/value, or the distinct_hosts / distinct_property shorthands. */
+const constraintSchema = z.looseObject({
+  attribute: z.string().optional(),
+  operator: z.string().optional(),
+  value: scalar.optional(),
+  distinct_hosts: scalar.optional(),
+  distinct_property: z.string().optional(),
+});
+
+const spreadSchema = z.looseObject({
+  attribute: z.string(),
+  weight: z.number().optional(),
+});
+
+const migrateSchema = z.looseObject({
+  max_parallel: z.number().optional(),
+  health_check: z.string().optional(),
+});
+
+/*
+ * The scaling block and the Nomad Autoscaler policy inside it. Nomad stores `policy` opaquely;
+ * its keys are the autoscaler's (hashicorp/nomad-autoscaler policy/nomad/validate.go), which
+ * accepts any type and reports wrong ones, so these stay loose and the scaling rule reports them.
+ */
+const policyCheckSchema = z.looseObject({
+  source: z.unknown().optional(),
+  query: z.unknown().optional(),
+  query_window: z.unknown().optional(),
+  strategy: labelled(z.record(z.string(), z.unknown())),
+});
+
+const scalingSchema = z.looseObject({
+  enabled: z.boolean().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  policy: block(
+    z.looseObject({
+      evaluation_interval: z.unknown().optional(),
+      cooldown: z.unknown().optional(),
+      check: labelled(policyCheckSchema),
+    }),
+  ),
+});
+
 const updateSchema = z.looseObject({
   max_parallel: z.number().optional(),
   canary: z.number().optional(),
@@ -168,9 +212,14 @@ const groupSchema = z.looseObject({
       read_only: z.boolean().optional(),
       sticky: z.boolean().optional(),
       per_alloc: z.boolean().optional(),
+      access_mode: z.string().optional(),
     }),
   ),
   update: block(updateSchema),
+  migrate: block(migrateSchema),
+  constraint: blocks(constraintSchema),
+  spread: blocks(spreadSchema),
+  scaling: block(scalingSchema),
   restart: block(z.looseObject({ mode: z.string().optional(), attempts: z.number().optional() })),
   reschedule: block(
     z.looseObject({ attempts: z.number().optional(), unlimited: z.boolean().optional() }),
@@ -184,6 +233,9 @@ const jobSchema = z.looseObject({
   type: z.string().default('service'),
   datacenters: z.array(z.string()).optional(),
   update: block(updateSchema),
+  migrate: block(migrateSchema),
+  constraint: blocks(constraintSchema),
+  spread: blocks(spreadSchema),
   vault: block(vaultSchema),
   group: labelled(groupSchema),
 });
@@ -198,6 +250,8 @@ export type Check = Service['check'][number];
 export type Template = Task['template'][number];
 export type VaultBlock = z.output<typeof vaultSchema>;
 export type Update = z.output<typeof updateSchema>;
+export type Constraint = z.output<typeof constraintSchema>;
+export type Scaling = z.output<typeof scalingSchema>;
 
 /** A parsed job file: the job with variables resolved to their defaults. */
 export interface JobFile {
@@ -228,6 +282,32 @@ export function vaultFor(job: Job, group: Group, task: Task): VaultBlock | undef
 export function updateFor(job: Job, group: Group): Update | undefined {
   if (!job.update && !group.update) return undefined;
   return { ...job.update, ...group.update };
+}
+
+/** The migrate block in force for a group (group fields over the job's). */
+export function migrateFor(job: Job, group: Group): z.output<typeof migrateSchema> | undefined {
+  if (!job.migrate && !group.migrate) return undefined;
+  return { ...job.migrate, ...group.migrate };
+}
+
+/** Constraints and spreads that apply to a group: the job's and its own. */
+export function placementFor(
+  job: Job,
+  group: Group,
+): { constraints: Constraint[]; spreads: string[] } {
+  return {
+    constraints: [...job.constraint, ...group.constraint],
+    spreads: [...job.spread, ...group.spread].map((spread) => spread.attribute),
+  };
+}
+
+/** Whether a distinct_hosts constraint (either spelling) applies to the group. */
+export function hasDistinctHosts(job: Job, group: Group): boolean {
+  return placementFor(job, group).constraints.some(
+    (constraint) =>
+      String(constraint.distinct_hosts) === 'true' ||
+      (constraint.operator === 'distinct_hosts' && String(constraint.value ?? 'true') === 'true'),
+  );
 }
 
 /** The long-running main tasks of a group (not prestart/poststop hooks). */

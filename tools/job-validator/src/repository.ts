@@ -45,6 +45,8 @@ export interface Repository {
   scripts: Map<string, string>;
   /** The Consul service meta key Prometheus reads the metrics port from, if its config has one. */
   prometheusMetricsMeta: string | undefined;
+  /** Consul services Prometheus scrapes (its `job` label), if its config lists them. */
+  prometheusScrapedServices: string[] | undefined;
 }
 
 /** Nomad's default for consul.service_auth_method and task_auth_method (`nomad setup consul`). */
@@ -117,7 +119,7 @@ export async function loadRepository(root: string): Promise<Repository> {
     nomadConsul,
     consulAuthMethods: await consulAuthMethods(root),
     scripts: await readScripts(root),
-    prometheusMetricsMeta: await prometheusMetricsMeta(root),
+    ...(await prometheusConfig(root)),
   };
 }
 
@@ -173,11 +175,28 @@ async function readScripts(root: string): Promise<Map<string, string>> {
   return scripts;
 }
 
-async function prometheusMetricsMeta(root: string): Promise<string | undefined> {
+/**
+ * What infra/observability's Prometheus reads from Consul: the meta key of the metrics port and
+ * the services of its consul_sd_configs (`services: [a, b]`), which become the `job` label.
+ */
+async function prometheusConfig(
+  root: string,
+): Promise<Pick<Repository, 'prometheusMetricsMeta' | 'prometheusScrapedServices'>> {
   const path = join(root, 'infra/observability/prometheus/prometheus.yml');
-  if (!existsSync(path)) return undefined;
-  const match = /__meta_consul_service_metadata_([A-Za-z0-9_]+)/.exec(await readFile(path, 'utf8'));
-  return match?.[1];
+  if (!existsSync(path))
+    return { prometheusMetricsMeta: undefined, prometheusScrapedServices: undefined };
+  const text = await readFile(path, 'utf8');
+  const meta = /__meta_consul_service_metadata_([A-Za-z0-9_]+)/.exec(text)?.[1];
+  const services = [...text.matchAll(/^\s*services:\s*\[([^\]]*)\]/gm)].flatMap((match) =>
+    match[1]!
+      .split(',')
+      .map((name) => name.trim().replace(/^['"]|['"]$/g, ''))
+      .filter((name) => name !== ''),
+  );
+  return {
+    prometheusMetricsMeta: meta,
+    prometheusScrapedServices: services.length > 0 ? services : undefined,
+  };
 }
 
 /** The registry of packages/vault/src/paths.ts, by service. */

@@ -20,6 +20,8 @@ export interface RuleContext {
   consulAuthMethods: readonly string[] | undefined;
   /** The service meta key Prometheus takes the metrics port from (infra/observability). */
   prometheusMetricsMeta: string | undefined;
+  /** Consul services Prometheus scrapes, i.e. the values its `job` label can take. */
+  prometheusScrapedServices: readonly string[] | undefined;
 }
 
 /** A rule over one job file. */

@@ -21,6 +21,7 @@ export function contextFor(repository: Repository): RuleContext {
     nomadConsul: repository.nomadConsul,
     consulAuthMethods: repository.consulAuthMethods,
     prometheusMetricsMeta: repository.prometheusMetricsMeta,
+    prometheusScrapedServices: repository.prometheusScrapedServices,
   };
 }
 

@@ -41,3 +41,16 @@ export async function runRule(rule: Rule, jobFile: JobFile): Promise<Finding[]> 
 export function messages(findings: Finding[]): string[] {
   return findings.map((finding) => finding.message);
 }
+
+/** The real repository with one script changed textually, the way a broken commit would look. */
+export async function withScript(
+  file: string,
+  from: string | RegExp,
+  to: string,
+): Promise<Repository> {
+  const repo = await realRepository();
+  const text = repo.scripts.get(file) ?? '';
+  const changed = text.replace(from, to);
+  if (changed === text) throw new Error(`${file} does not contain ${String(from)}`);
+  return { ...repo, scripts: new Map([...repo.scripts, [file, changed]]) };
+}

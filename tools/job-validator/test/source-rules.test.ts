@@ -9,7 +9,7 @@ import { templateOwnerRule } from '../src/rules/template-owner.js';
 import { traefikProviderRule } from '../src/rules/traefik-provider.js';
 import { workloadIdentityRule } from '../src/rules/workload-identity.js';
 import { contextFor } from '../src/validate.js';
-import { brokenJob, messages, realJob, realRepository, runRule } from './helpers.js';
+import { brokenJob, messages, realJob, realRepository, runRule, withScript } from './helpers.js';
 
 /*
  * One broken copy of a real job (or script) per behaviour of the real tool that the rule encodes;
@@ -63,7 +63,11 @@ describe('stateful-restart', () => {
     expect(messages(await runRule(statefulRestartRule, noVolume)).join()).toContain(
       'without a volume at /var/lib/rabbitmq',
     );
-    const noHostname = await brokenJob('rabbitmq', 'hostname = "rabbitmq"', '');
+    const noHostname = await brokenJob(
+      'rabbitmq',
+      'hostname = "rabbitmq-${NOMAD_ALLOC_INDEX}"',
+      '',
+    );
     expect(messages(await runRule(statefulRestartRule, noHostname)).join()).toContain(
       'fixed network hostname',
     );
@@ -208,13 +212,6 @@ describe('metrics-reachable', () => {
 });
 
 describe('deploy-scripts', () => {
-  const withScript = async (file: string, from: string | RegExp, to: string) => {
-    const repo = await realRepository();
-    const text = repo.scripts.get(file) ?? '';
-    const changed = text.replace(from, to);
-    if (changed === text) throw new Error(`${file} does not contain ${String(from)}`);
-    return { ...repo, scripts: new Map([...repo.scripts, [file, changed]]) };
-  };
   const found = (repo: Awaited<ReturnType<typeof realRepository>>) =>
     messages(deployScriptsRule.check(repo));
 

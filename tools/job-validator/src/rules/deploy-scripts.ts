@@ -23,8 +23,16 @@ interface ScriptCheck {
  *   terminal (nomad/deploymentwatcher/deployment_watcher.go: "fail the deployment unless we're
  *   waiting for manual promotion"), so the script must detach and print the promote command.
  * - no default Docker Hub namespace: FLOWSTACK_REGISTRY is required.
+ * - `-preserve-counts` on the jobs the Nomad Autoscaler scales: without it a submission sets
+ *   every group back to the count in the file (command/job_run.go: "If set, the existing task
+ *   group counts will be preserved when updating a job"), undoing the autoscaler on each deploy.
  *
  * up.sh
+ * - one client, so RabbitMQ runs as one member with a member list of one (`-var nodes=1 -var
+ *   max_nodes=1`) on volume flowstack-rabbitmq[0]: the job's distinct_hosts would leave further
+ *   members unplaced, a blocking `nomad job run` waits for them until the deployment fails, and
+ *   with a longer list a fresh member retries discovery before it boots alone
+ *   (rabbit_peer_discovery.erl, can_use_discovered_nodes).
  * - Consul with ACLs on (the workload identities log in to it, see the workload-identity rule),
  *   the Consul bootstrap run with the Nomad JWKS URL so it creates the auth method, no root token
  *   or admin password on a command line (`ps` shows it), CNI checked where the agent looks for it
@@ -45,6 +53,11 @@ const CHECKS: Record<string, readonly ScriptCheck[]> = {
     {
       pattern: /nomad job run[^\n]*-detach/,
       message: 'nomad job run without -detach blocks on canaries awaiting promotion',
+    },
+    {
+      pattern: /-preserve-counts/,
+      message:
+        'nomad job run without -preserve-counts resets the autoscaled api and worker counts on every deploy',
     },
     {
       pattern: /nomad deployment promote/,
@@ -80,6 +93,15 @@ const CHECKS: Record<string, readonly ScriptCheck[]> = {
     },
     { pattern: /bridge-nf-call-iptables/, message: 'the bridge netfilter sysctls are not checked' },
     { pattern: /cni_path|cni-path|CNI_PATH/, message: 'the CNI plugin path is not checked' },
+    {
+      pattern: /nomad job run -var nodes=1 -var max_nodes=1 jobs\/rabbitmq\.nomad\.hcl/,
+      message:
+        'RabbitMQ runs with its default member count on one client: distinct_hosts leaves the other members unplaced and the blocking nomad job run never returns (and a longer member list makes the one member wait for peers)',
+    },
+    {
+      pattern: /rabbitmq-volumes\.sh/,
+      message: 'creates no per-member RabbitMQ volume (flowstack-rabbitmq[0])',
+    },
   ],
   'infra/dev-cluster/down.sh': [
     { pattern: /nomad job stop[^\n]*-purge/, message: 'jobs are not stopped' },

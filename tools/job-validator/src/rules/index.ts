@@ -20,6 +20,10 @@ import { vaultPathsRule } from './vault-paths.js';
 import { workloadIdentityRule } from './workload-identity.js';
 import { vaultRolesRule } from './vault-roles.js';
 import { consulBindingsRule } from './consul-bindings.js';
+import { clusteredStateRule } from './clustered-state.js';
+import { rabbitmqClusterRule } from './rabbitmq-cluster.js';
+import { scalingRule } from './scaling.js';
+import { failureDomainsRule } from './failure-domains.js';
 
 /** Rules over files that are not jobs, run once per repository. */
 export const REPOSITORY_RULES: readonly RepositoryRule[] = [deployScriptsRule, agentConsulRule];
@@ -44,4 +48,8 @@ export const RULES: readonly Rule[] = [
   deployPolicyRule,
   vaultRolesRule,
   consulBindingsRule,
+  clusteredStateRule,
+  rabbitmqClusterRule,
+  scalingRule,
+  failureDomainsRule,
 ];
