@@ -21,7 +21,7 @@ describe('startConsulDouble over HTTP', () => {
     expect(await res.json()).toBe('127.0.0.1:8300');
   });
 
-  it('when a service is registered without ID, then the ID is the Name and deregistering an unknown ID is a 200 no-op', async () => {
+  it('when a service is registered without ID, then the ID is the Name and deregistering an unknown ID is 404 (agent/acl.go vetServiceUpdateWithAuthorizer)', async () => {
     const double = await start();
     const put = await fetch(`${double.url}/v1/agent/service/register`, {
       method: 'PUT',
@@ -44,7 +44,7 @@ describe('startConsulDouble over HTTP', () => {
     expect(checks['service:web']?.Status).toBe('critical');
     expect(
       (await fetch(`${double.url}/v1/agent/service/deregister/nope`, { method: 'PUT' })).status,
-    ).toBe(200);
+    ).toBe(404);
   });
 
   it('when a registration is invalid, then 400 text/plain with the reason', async () => {

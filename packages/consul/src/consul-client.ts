@@ -93,15 +93,19 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
   const wait = options.watchWait ?? '30s';
   const backoffMax = options.watchBackoffMaxMs ?? 5_000;
 
+  function refusal(what: string, error: unknown) {
+    const status = statusOf(error);
+    return consulError(
+      `Consul at ${base} refused ${what}${status === undefined ? '' : ` (${status})`}: ${describe(error)}`,
+      error,
+    );
+  }
+
   async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      const status = statusOf(error);
-      throw consulError(
-        `Consul at ${base} refused ${what}${status === undefined ? '' : ` (${status})`}: ${describe(error)}`,
-        error,
-      );
+      throw refusal(what, error);
     }
   }
 
@@ -189,7 +193,14 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
     },
 
     async deregisterService(id) {
-      await call(`deregistering ${id}`, () => client.agent.service.deregister(id));
+      try {
+        await client.agent.service.deregister(id);
+      } catch (error) {
+        // 404 "Unknown service ID": already gone (reaped while critical, or Consul restarted).
+        if (statusOf(error) !== 404) throw refusal(`deregistering ${id}`, error);
+        log.info({ id }, 'already deregistered from Consul');
+        return;
+      }
       log.info({ id }, 'deregistered from Consul');
     },
 
