@@ -57,7 +57,7 @@ export interface RawResponse {
 export interface ConsulClient {
   readonly address: string;
   registerService(definition: ServiceDefinition): Promise<void>;
-  /** Unknown ids are a no-op, as in Consul. */
+  /** An unknown id (Consul: 404 "Unknown service ID") counts as already deregistered. */
   deregisterService(id: string): Promise<void>;
   updateTtlCheck(checkId: string, status: 'pass' | 'warn' | 'fail', note: string): Promise<void>;
   /** Instances whose every check passes. */
