@@ -70,6 +70,11 @@ export interface ConsulClient {
   /** PUT the value; with `cas` only if the key's ModifyIndex matches (0 = create only). */
   setKv(key: string, value: string, options?: { cas?: number }): Promise<boolean>;
   deleteKv(key: string): Promise<void>;
+  /**
+   * The agent's `acl.default_policy` from the X-Consul-Default-Acl-Policy header that Consul
+   * (1.9+) sets on every answer, ACLs off included ("allow"); agent/http.go `wrap`.
+   */
+  defaultAclPolicy(): Promise<string | undefined>;
   /** Endpoints the npm client has no method for (config entries, ACL policies). */
   request(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<RawResponse>;
   close(): void;
@@ -256,6 +261,17 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
 
     async deleteKv(key) {
       await call(`deleting ${key}`, () => client.kv.del(key));
+    },
+
+    async defaultAclPolicy() {
+      let response: Response;
+      try {
+        response = await fetch(`${base}/v1/status/leader`);
+      } catch (error) {
+        throw consulError(`Consul at ${base} is not reachable: ${describe(error)}`, error);
+      }
+      await response.body?.cancel();
+      return response.headers.get('x-consul-default-acl-policy')?.toLowerCase() ?? undefined;
     },
 
     async request(method, path, body) {
