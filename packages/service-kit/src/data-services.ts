@@ -87,6 +87,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       logger,
       ...(options.localCache === undefined ? {} : { local: options.localCache }),
+      ...(tls.redis === undefined ? {} : { tls: tls.redis }),
     });
     return { value: client, stop: () => client.close() };
   });

@@ -3,7 +3,7 @@ import { createDatabase } from '@flowstack/db';
 import { createLogger } from '@flowstack/observability';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startRoguePostgres } from './rogue-postgres.js';
+import { startRoguePostgres } from './rogue-endpoints.js';
 import { startTlsPostgres, type TlsPostgres } from './tls-postgres.js';
 import { startTestPki, type IssuedCertificate, type TestPki } from './vault-pki.js';
 
