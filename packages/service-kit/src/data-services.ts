@@ -103,6 +103,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       logger,
       metrics: options.metrics.queue,
       connectionName: service,
+      ...(tls.rabbitmq === undefined ? {} : { tls: tls.rabbitmq }),
     });
     await connection.waitUntilConnected(startupTimeoutMs).catch(async (error: unknown) => {
       await connection.close();
