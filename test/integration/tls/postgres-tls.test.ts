@@ -5,7 +5,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRoguePostgres } from './rogue-endpoints.js';
 import { startTlsPostgres, type TlsPostgres } from './tls-postgres.js';
-import { startTestPki, type IssuedCertificate, type TestPki } from './vault-pki.js';
+import {
+  rogueCertificates,
+  startTestPki,
+  type IssuedCertificate,
+  type TestPki,
+} from './vault-pki.js';
 
 const logger = createLogger({ service: 'tls-test', level: 'silent' });
 const NAME = 'postgres.service.consul';
@@ -73,17 +78,7 @@ describe('PostgreSQL over TLS with a certificate from Vault PKI', () => {
 
   // F2: a co-tenant registered as `postgres` gets connections; whatever certificate it presents,
   // none of them may reach the password.
-  it.each([
-    ['a certificate for another name from the same CA', () => pki.issue('redis.service.consul')],
-    [
-      'a certificate for the right name from another CA',
-      async () => {
-        const other = await startTestPki();
-        onTestFinished(() => other.stop());
-        return other.issue(NAME);
-      },
-    ],
-  ])(
+  it.each(rogueCertificates(() => pki, NAME, 'redis.service.consul', onTestFinished))(
     'when a rogue endpoint presents %s, then no password arrives',
     async (_what, certificateOf) => {
       const rogue = await startRoguePostgres(await certificateOf());

@@ -5,7 +5,7 @@ import { waitFor } from '@flowstack/test-kit';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRogueTlsListener } from './rogue-endpoints.js';
-import { startTestPki, type TestPki } from './vault-pki.js';
+import { rogueCertificates, startTestPki, type TestPki } from './vault-pki.js';
 
 const logger = createLogger({ service: 'tls-test', level: 'silent' });
 const NAME = 'rabbitmq.service.consul';
@@ -19,17 +19,7 @@ afterAll(async () => {
 });
 
 describe('RabbitMQ over TLS (AMQPS)', () => {
-  it.each([
-    ['a certificate for another name from the same CA', () => pki.issue('redis.service.consul')],
-    [
-      'a certificate for the right name from another CA',
-      async () => {
-        const other = await startTestPki();
-        onTestFinished(() => other.stop());
-        return other.issue(NAME);
-      },
-    ],
-  ])(
+  it.each(rogueCertificates(() => pki, NAME, 'redis.service.consul', onTestFinished))(
     'when a rogue endpoint presents %s, then the queue door sends it nothing, so no login',
     async (_what, certificateOf) => {
       const rogue = await startRogueTlsListener(await certificateOf());

@@ -6,7 +6,12 @@ import { waitFor } from '@flowstack/test-kit';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRogueTlsListener } from './rogue-endpoints.js';
 import { startTlsRedis, type TlsRedis } from './tls-redis.js';
-import { startTestPki, type IssuedCertificate, type TestPki } from './vault-pki.js';
+import {
+  rogueCertificates,
+  startTestPki,
+  type IssuedCertificate,
+  type TestPki,
+} from './vault-pki.js';
 
 const logger = createLogger({ service: 'tls-test', level: 'silent' });
 const NAME = 'redis.service.consul';
@@ -59,17 +64,7 @@ describe('Redis over TLS with a certificate from Vault PKI', () => {
     await expect(cache.ping()).rejects.toThrow();
   });
 
-  it.each([
-    ['a certificate for another name from the same CA', () => pki.issue('postgres.service.consul')],
-    [
-      'a certificate for the right name from another CA',
-      async () => {
-        const other = await startTestPki();
-        onTestFinished(() => other.stop());
-        return other.issue(NAME);
-      },
-    ],
-  ])(
+  it.each(rogueCertificates(() => pki, NAME, 'postgres.service.consul', onTestFinished))(
     'when a rogue endpoint presents %s, then no AUTH (no password) arrives',
     async (_what, certificateOf) => {
       const rogue = await startRogueTlsListener(await certificateOf());

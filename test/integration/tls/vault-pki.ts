@@ -73,3 +73,27 @@ export async function startTestPki(): Promise<TestPki> {
     stop: () => vault.stop(),
   };
 }
+
+/**
+ * The certificates a co-tenant can present as `name`: one Vault really issued, from the same CA,
+ * for another service's name, and one for the right name from a CA of its own. Each entry is
+ * [description, issue]; a new PKI is stopped when the test finishes.
+ */
+export function rogueCertificates(
+  pki: () => TestPki,
+  name: string,
+  otherName: string,
+  onFinished: (stop: () => Promise<void>) => void,
+): [string, () => Promise<IssuedCertificate>][] {
+  return [
+    ['a certificate for another name from the same CA', () => pki().issue(otherName)],
+    [
+      'a certificate for the right name from another CA',
+      async () => {
+        const other = await startTestPki();
+        onFinished(() => other.stop());
+        return other.issue(name);
+      },
+    ],
+  ];
+}
