@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { createConsulClient } from '@flowstack/consul';
+import { createConsulClient, resolveServiceByDns } from '@flowstack/consul';
 import { createLogger } from '@flowstack/observability';
 import { eventually } from '@flowstack/test-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -59,6 +59,9 @@ describe('startLocalConsul', () => {
     expect(api.CONSUL_HTTP_TOKEN).toMatch(/^[0-9a-f-]{36}$/);
     expect(worker.CONSUL_HTTP_TOKEN).not.toBe(api.CONSUL_HTTP_TOKEN);
     expect(api.CONSUL_HTTP_TOKEN).not.toBe(consul.managementToken);
+    const [host, port] = consul.dns.split(':');
+    const overDns = await resolveServiceByDns('redis', { host: host!, port: Number(port) });
+    expect(overDns.map((i) => i.port)).toEqual([6379]);
   });
 
   // The co-tenant attack of the security review (F2): register `redis-rogue` as `redis` at a

@@ -23,6 +23,7 @@ export interface LocalConsul {
 /** The data services the local stack registers, and the only identity allowed to. */
 export const DATA_SERVICES = ['postgres', 'redis', 'rabbitmq'] as const;
 export const DATA_SERVICES_POLICY = 'flowstack-local-data-services';
+const DNS_POLICY = 'flowstack-local-dns';
 const dataServicesRules = DATA_SERVICES.map(
   (name) => `service "${name}" {\n  policy = "write"\n}`,
 ).join('\n');
@@ -59,6 +60,16 @@ export async function startLocalConsul(options: {
       worker: await createToken(admin, 'flowstack-worker'),
     };
     await createPolicy(admin, DATA_SERVICES_POLICY, dataServicesRules);
+    // DNS answers with the agent's `dns` token: reading the catalog, as Consul's docs set it up.
+    await createPolicy(
+      admin,
+      DNS_POLICY,
+      'service_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }',
+    );
+    await expectOk(
+      'setting the DNS token',
+      admin.request('PUT', '/v1/agent/token/dns', { Token: await createToken(admin, DNS_POLICY) }),
+    );
     registrar = clientWith(await createToken(admin, DATA_SERVICES_POLICY));
     const where: Record<(typeof DATA_SERVICES)[number], [string, string]> = {
       postgres: [options.env.POSTGRES_HOST ?? '127.0.0.1', options.env.POSTGRES_PORT ?? '5432'],
@@ -122,7 +133,7 @@ async function createPolicy(admin: ConsulClient, name: string, rules: string): P
     `creating policy ${name}`,
     admin.request('PUT', '/v1/acl/policy', {
       Name: name,
-      Description: 'flowstack dev stack: the machine servers it registers',
+      Description: `flowstack dev stack: ${name}`,
       Rules: rules,
     }),
   );

@@ -18,6 +18,30 @@ export function registerAgentRoutes({ add, authorize, readable, state }: RouteKi
     authorize(ctx, 'agent', 'read', catalog.node.name);
     return { json: agentSelf(state) };
   });
+  // agent_endpoint.go AgentToken: 401 with ACLs off, agent:write on the node, {"Token": "..."}.
+  const tokenKinds: Record<string, string> = {
+    default: 'default',
+    acl_token: 'default',
+    dns: 'dns',
+    agent: 'agent',
+    acl_agent_token: 'agent',
+    agent_recovery: 'agent_recovery',
+    agent_master: 'agent_recovery',
+    acl_agent_master_token: 'agent_recovery',
+    replication: 'replication',
+    acl_replication_token: 'replication',
+    config_file_service_registration: 'config_file_service_registration',
+  };
+  add('PUT', '/v1/agent/token/:kind', async (ctx) => {
+    if (!state.acl.enabled) return { status: 401, text: 'ACL support disabled' };
+    authorize(ctx, 'agent', 'write', catalog.node.name);
+    const body = Fields.parseJson((await ctx.body()).toString('utf8'), 'token');
+    const target = ctx.params[0] ?? '';
+    const kind = Object.hasOwn(tokenKinds, target) ? tokenKinds[target] : undefined;
+    if (kind === undefined) throw notFound(`Token ${JSON.stringify(target)} is unknown`);
+    state.acl.agentTokens.set(kind, body.string('Token') ?? '');
+    return {};
+  });
   add('GET', '/v1/agent/members', (ctx) => ({
     json: readable(ctx) ? [agentSelf(state).Member] : [],
   }));
