@@ -47,8 +47,27 @@ export class AclGate {
 
   /** Resolves the caller; a token that matches nothing is 403 "ACL not found", as in Consul. */
   resolve(headers: IncomingHttpHeaders, query: URLSearchParams): Caller {
+    return this.callerFor(tokenFrom(headers, query));
+  }
+
+  /**
+   * The agent's own tokens (`PUT /v1/agent/token/<kind>`): `dns` answers DNS queries, falling
+   * back to `default`, then anonymous (agent/dns.go `coalesceDNSToken`).
+   */
+  readonly agentTokens = new Map<string, string>();
+
+  /** Who DNS answers as; a token that no longer exists counts as anonymous. */
+  dnsCaller(): Caller {
+    const secret = this.agentTokens.get('dns') || this.agentTokens.get('default');
+    try {
+      return this.callerFor(secret);
+    } catch {
+      return { kind: 'anonymous', accessorId: ANONYMOUS_ACCESSOR_ID };
+    }
+  }
+
+  private callerFor(token: string | undefined): Caller {
     if (this.managementToken === undefined) return { kind: 'disabled' };
-    const token = tokenFrom(headers, query);
     if (token === undefined || token === '') {
       return { kind: 'anonymous', accessorId: ANONYMOUS_ACCESSOR_ID };
     }

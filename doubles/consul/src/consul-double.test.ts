@@ -1,3 +1,4 @@
+import { promises as dns } from 'node:dns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningConsulDouble, startConsulDouble } from './consul-double.js';
 
@@ -21,7 +22,7 @@ describe('startConsulDouble over HTTP', () => {
     expect(await res.json()).toBe('127.0.0.1:8300');
   });
 
-  it('when a service is registered without ID, then the ID is the Name and deregistering an unknown ID is a 200 no-op', async () => {
+  it('when a service is registered without ID, then the ID is the Name and deregistering an unknown ID is 404 (agent/acl.go vetServiceUpdateWithAuthorizer)', async () => {
     const double = await start();
     const put = await fetch(`${double.url}/v1/agent/service/register`, {
       method: 'PUT',
@@ -44,7 +45,7 @@ describe('startConsulDouble over HTTP', () => {
     expect(checks['service:web']?.Status).toBe('critical');
     expect(
       (await fetch(`${double.url}/v1/agent/service/deregister/nope`, { method: 'PUT' })).status,
-    ).toBe(200);
+    ).toBe(404);
   });
 
   it('when a registration is invalid, then 400 text/plain with the reason', async () => {
@@ -133,5 +134,50 @@ describe('ACL enforcement', () => {
     expect(anonymous.status).toBe(200);
     expect(await anonymous.json()).toEqual({});
     expect(anonymous.headers.get('x-consul-default-acl-policy')).toBe('deny');
+  });
+});
+
+describe('DNS with ACLs on (agent/dns.go answers with the agent token "dns", else "default", else anonymous)', () => {
+  it('when no DNS token is set, then a registered service is NXDOMAIN; with a token that reads services, it answers', async () => {
+    const management = 'dns-management';
+    const double = await start({ aclToken: management });
+    const put = (path: string, body: unknown, token = management) =>
+      fetch(`${double.url}${path}`, {
+        method: 'PUT',
+        headers: { 'X-Consul-Token': token },
+        body: JSON.stringify(body),
+      });
+    expect((await put('/v1/agent/service/register', { Name: 'redis', Port: 6379 })).status).toBe(
+      200,
+    );
+    const resolver = new dns.Resolver({ timeout: 1_000, tries: 1 });
+    resolver.setServers([`${double.host}:${double.dnsPort}`]);
+    await expect(resolver.resolveSrv('redis.service.consul')).rejects.toMatchObject({
+      code: 'ENOTFOUND',
+    });
+
+    const policy = await put('/v1/acl/policy', {
+      Name: 'dns',
+      Rules: 'service_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }',
+    });
+    const { ID } = (await policy.json()) as { ID: string };
+    const token = await put('/v1/acl/token', { Policies: [{ ID }] });
+    const { SecretID } = (await token.json()) as { SecretID: string };
+    expect((await put('/v1/agent/token/dns', { Token: SecretID }, SecretID)).status).toBe(403);
+    expect((await put('/v1/agent/token/nope', { Token: SecretID })).status).toBe(404);
+    expect((await put('/v1/agent/token/dns', { Token: SecretID })).status).toBe(200);
+
+    const records = await resolver.resolveSrv('redis.service.consul');
+    expect(records.map((r) => r.port)).toEqual([6379]);
+  });
+
+  it('when ACLs are off, then setting an agent token is 401 "ACL support disabled"', async () => {
+    const double = await start();
+    const res = await fetch(`${double.url}/v1/agent/token/dns`, {
+      method: 'PUT',
+      body: JSON.stringify({ Token: 'x' }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toBe('ACL support disabled');
   });
 });

@@ -58,6 +58,7 @@ export async function startConsulDouble(
   const kv = new KvStore(changes);
   const sessions = new SessionStore(changes, catalog, kv);
   const shutdown = new AbortController();
+  const acl = new AclGate(options.aclToken, changes);
   const server = createHttpServer(
     {
       changes,
@@ -66,12 +67,14 @@ export async function startConsulDouble(
       kv,
       sessions,
       config: new ConfigEntries(changes),
-      acl: new AclGate(options.aclToken, changes),
+      acl,
       version: VERSION,
     },
     shutdown.signal,
   );
-  const dns = createDnsServer(catalog);
+  const dns = createDnsServer(catalog, (service) =>
+    acl.canRead(acl.dnsCaller(), 'service', service),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

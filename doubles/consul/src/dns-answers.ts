@@ -36,8 +36,16 @@ export function hexAddress(ip: string): string {
     .join('');
 }
 
-/** Builds the response packet for one query against the catalog. */
-export function answerQuery(catalog: Catalog, query: Packet): Packet {
+/**
+ * Builds the response packet for one query against the catalog. `canRead` is the ACL view of the
+ * token DNS answers with: a service it may not read has no instances, so NXDOMAIN, as Consul's
+ * DNS does with the results its RPC filtered (agent/dns.go).
+ */
+export function answerQuery(
+  catalog: Catalog,
+  query: Packet,
+  canRead: (service: string) => boolean = () => true,
+): Packet {
   const question: Question | undefined = query.questions?.[0];
   const datacenter = catalog.node.datacenter;
   const base: Packet = {
@@ -65,12 +73,13 @@ export function answerQuery(catalog: Catalog, query: Packet): Packet {
     },
   };
   const parsed = question ? parseServiceName(question.name, datacenter) : undefined;
-  const instances: ServiceRecord[] = parsed
-    ? catalog
-        .instancesOf(parsed.service)
-        .filter((service) => !parsed.tag || hasAllTags(service, [parsed.tag]))
-        .filter((service) => isDnsHealthy(catalog, service))
-    : [];
+  const instances: ServiceRecord[] =
+    parsed && canRead(parsed.service)
+      ? catalog
+          .instancesOf(parsed.service)
+          .filter((service) => !parsed.tag || hasAllTags(service, [parsed.tag]))
+          .filter((service) => isDnsHealthy(catalog, service))
+      : [];
   if (!question || !parsed || instances.length === 0) {
     return { ...base, flags: (base.flags ?? 0) | 3, authorities: [soa] }; // NXDOMAIN
   }

@@ -46,6 +46,8 @@ export interface ServiceInput {
   weights: { Passing: number; Warning: number };
   enableTagOverride: boolean;
   kind: string;
+  /** `Proxy.DestinationServiceName` of a `connect-proxy`: it answers as that service. */
+  proxyDestination?: string;
   checks: CheckInput[];
 }
 
@@ -78,6 +80,14 @@ export function parseServiceRegistration(body: Fields): ServiceInput {
   many.forEach((fields, i) =>
     checks.push(parseCheck(fields, { serviceId: id, serviceName: name, position: i + 1 })),
   );
+  const kind = body.string('Kind') ?? '';
+  const proxyDestination = body.object('Proxy')?.string('DestinationServiceName')?.trim();
+  // structs.go NodeService.Validate.
+  if (kind === 'connect-proxy' && !proxyDestination) {
+    throw badRequest(
+      'Invalid Service: Proxy.DestinationServiceName must be non-empty for Connect proxy services',
+    );
+  }
   return {
     id,
     name,
@@ -91,7 +101,8 @@ export function parseServiceRegistration(body: Fields): ServiceInput {
       Warning: weights?.number('Warning') ?? 1,
     },
     enableTagOverride: body.boolean('EnableTagOverride') ?? false,
-    kind: body.string('Kind') ?? '',
+    kind,
+    ...(proxyDestination ? { proxyDestination } : {}),
     checks,
   };
 }

@@ -4,6 +4,8 @@ import {
   type Credentials,
   type CredentialSource,
   type ServiceAddress,
+  type TlsPeer,
+  tlsConnectOptions,
 } from '@flowstack/credentials';
 import { serializeError, type Logger } from '@flowstack/observability';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -100,6 +102,8 @@ export interface CacheOptions {
    * bounds an entry's life if an announcement is missed. Off when absent or ttlMs is 0.
    */
   local?: LocalTierOptions;
+  /** Verify-full TLS (see TlsPeer): AUTH is sent only inside a verified handshake. */
+  tls?: TlsPeer;
 }
 
 export interface CachedBody {
@@ -132,6 +136,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   const log = options.logger.child({ component: 'cache' });
   const warn = createRateLimitedWarn(log, WARN_INTERVAL_MS);
   const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const tls = options.tls === undefined ? {} : { tls: tlsConnectOptions(options.tls) };
   const maxDelay = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
   const first = await options.credentials.current();
   let generation = first.generation;
@@ -157,6 +162,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       maxRetriesPerRequest: 0,
       connectTimeout: Math.max(commandTimeout * 2, 1_000),
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+      ...tls,
     });
     redis.on('error', (error: Error) => {
       warn('connection', { err: serializeError(error) }, 'redis connection error; reconnecting');
@@ -206,6 +212,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       maxRetriesPerRequest: 0,
       connectTimeout: Math.max(commandTimeout * 2, 1_000),
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+      ...tls,
     });
     redis.on('error', (error: Error) => {
       warn('invalidation', { err: error }, 'redis invalidation channel error; local tier off');

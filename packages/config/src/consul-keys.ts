@@ -47,6 +47,10 @@ export const consulKeys = {
     .describe(
       'Find PostgreSQL, Redis and RabbitMQ through Consul (healthy instances, followed as they move) instead of the *_HOST/*_PORT keys.',
     ),
+  CONSUL_DISCOVERY_REQUIRE_ACL: bool(
+    true,
+    'With CONSUL_DISCOVERY on, start only against a Consul that enforces ACLs with default policy deny (so only a token with service:write on postgres, redis or rabbitmq can place their instances) and with CONSUL_HTTP_TOKEN set. false trusts any Consul (a dev agent without ACLs).',
+  ),
   CONSUL_DNS_SERVER: text(
     '127.0.0.1:8600',
     'Consul DNS server (host:port) for CONSUL_DISCOVERY=dns.',

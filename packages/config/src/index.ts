@@ -18,3 +18,4 @@ export * as fields from './fields.js';
 export { liveConfigKeys } from './consul-keys.js';
 export { renderEnvExample } from './env-example.js';
 export { parseGoDuration, type GoDurationOptions } from './go-duration.js';
+export { DATA_STORES, type DataStore, requireTlsCaFiles } from './data-tls-keys.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiTlsKeys, vaultCredsKeys, vaultKeys } from './vault-keys.js';
 import { consulKeys } from './consul-keys.js';
+import { dataTlsKeys, requireTlsCaFiles } from './data-tls-keys.js';
 import { tracingKeys } from './tracing-keys.js';
 import { bool, logLevel, msList, optionalSecret, port, positiveInt, text } from './fields.js';
 
@@ -43,6 +44,7 @@ const common = {
   RABBITMQ_PASSWORD: optionalSecret('RabbitMQ password (static credentials).'),
   ORDERS_EXCHANGE: text('flowstack.orders', 'Topic exchange that order events are published to.'),
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
+  ...dataTlsKeys,
   ...vaultKeys,
   ...consulKeys,
   ...tracingKeys,
@@ -125,35 +127,38 @@ export const apiConfigSchema = z
   .refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
     message: 'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS.',
     path: ['HTTP_HEADERS_TIMEOUT_MS'],
-  });
+  })
+  .superRefine(requireTlsCaFiles);
 
-export const workerConfigSchema = z.object({
-  ...common,
-  ...vaultCredsKeys({
-    postgres: 'worker-readwrite',
-    redis: 'worker-cache',
-    rabbitmq: 'worker-consumer',
-  }),
-  HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
-  HOST: text('0.0.0.0', 'Address the health server listens on.'),
-  WORKER_PREFETCH: positiveInt(
-    200,
-    'Unacknowledged messages the broker may hand this worker (two batches in flight by default).',
-  ),
-  WORKER_BATCH_SIZE: positiveInt(
-    100,
-    'Orders stored per transaction, capped at half of WORKER_PREFETCH so the next batch fills while one commits; 1 = one transaction per message.',
-  ),
-  WORKER_MAX_ATTEMPTS: positiveInt(
-    5,
-    'Attempts per message (first delivery included) before it is dead-lettered.',
-  ),
-  WORKER_RETRY_DELAYS_MS: msList(
-    '1000,5000,30000',
-    'Delay before each retry; the last value repeats for later attempts.',
-  ),
-  CACHE_TTL_SECONDS: positiveInt(60, 'Lifetime of cached entries the worker writes.'),
-});
+export const workerConfigSchema = z
+  .object({
+    ...common,
+    ...vaultCredsKeys({
+      postgres: 'worker-readwrite',
+      redis: 'worker-cache',
+      rabbitmq: 'worker-consumer',
+    }),
+    HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
+    HOST: text('0.0.0.0', 'Address the health server listens on.'),
+    WORKER_PREFETCH: positiveInt(
+      200,
+      'Unacknowledged messages the broker may hand this worker (two batches in flight by default).',
+    ),
+    WORKER_BATCH_SIZE: positiveInt(
+      100,
+      'Orders stored per transaction, capped at half of WORKER_PREFETCH so the next batch fills while one commits; 1 = one transaction per message.',
+    ),
+    WORKER_MAX_ATTEMPTS: positiveInt(
+      5,
+      'Attempts per message (first delivery included) before it is dead-lettered.',
+    ),
+    WORKER_RETRY_DELAYS_MS: msList(
+      '1000,5000,30000',
+      'Delay before each retry; the last value repeats for later attempts.',
+    ),
+    CACHE_TTL_SECONDS: positiveInt(60, 'Lifetime of cached entries the worker writes.'),
+  })
+  .superRefine(requireTlsCaFiles);
 
 export type CommonConfig = z.output<typeof commonConfigSchema>;
 export type ApiConfig = z.output<typeof apiConfigSchema>;

@@ -57,7 +57,7 @@ export interface RawResponse {
 export interface ConsulClient {
   readonly address: string;
   registerService(definition: ServiceDefinition): Promise<void>;
-  /** Unknown ids are a no-op, as in Consul. */
+  /** An unknown id (Consul: 404 "Unknown service ID") counts as already deregistered. */
   deregisterService(id: string): Promise<void>;
   updateTtlCheck(checkId: string, status: 'pass' | 'warn' | 'fail', note: string): Promise<void>;
   /** Instances whose every check passes. */
@@ -70,6 +70,11 @@ export interface ConsulClient {
   /** PUT the value; with `cas` only if the key's ModifyIndex matches (0 = create only). */
   setKv(key: string, value: string, options?: { cas?: number }): Promise<boolean>;
   deleteKv(key: string): Promise<void>;
+  /**
+   * The agent's `acl.default_policy` from the X-Consul-Default-Acl-Policy header that Consul
+   * (1.9+) sets on every answer, ACLs off included ("allow"); agent/http.go `wrap`.
+   */
+  defaultAclPolicy(): Promise<string | undefined>;
   /** Endpoints the npm client has no method for (config entries, ACL policies). */
   request(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<RawResponse>;
   close(): void;
@@ -93,15 +98,19 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
   const wait = options.watchWait ?? '30s';
   const backoffMax = options.watchBackoffMaxMs ?? 5_000;
 
+  function refusal(what: string, error: unknown) {
+    const status = statusOf(error);
+    return consulError(
+      `Consul at ${base} refused ${what}${status === undefined ? '' : ` (${status})`}: ${describe(error)}`,
+      error,
+    );
+  }
+
   async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      const status = statusOf(error);
-      throw consulError(
-        `Consul at ${base} refused ${what}${status === undefined ? '' : ` (${status})`}: ${describe(error)}`,
-        error,
-      );
+      throw refusal(what, error);
     }
   }
 
@@ -189,7 +198,14 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
     },
 
     async deregisterService(id) {
-      await call(`deregistering ${id}`, () => client.agent.service.deregister(id));
+      try {
+        await client.agent.service.deregister(id);
+      } catch (error) {
+        // 404 "Unknown service ID": already gone (reaped while critical, or Consul restarted).
+        if (statusOf(error) !== 404) throw refusal(`deregistering ${id}`, error);
+        log.info({ id }, 'already deregistered from Consul');
+        return;
+      }
       log.info({ id }, 'deregistered from Consul');
     },
 
@@ -245,6 +261,17 @@ export function createConsulClient(options: ConsulClientOptions): ConsulClient {
 
     async deleteKv(key) {
       await call(`deleting ${key}`, () => client.kv.del(key));
+    },
+
+    async defaultAclPolicy() {
+      let response: Response;
+      try {
+        response = await fetch(`${base}/v1/status/leader`);
+      } catch (error) {
+        throw consulError(`Consul at ${base} is not reachable: ${describe(error)}`, error);
+      }
+      await response.body?.cancel();
+      return response.headers.get('x-consul-default-acl-policy')?.toLowerCase() ?? undefined;
     },
 
     async request(method, path, body) {

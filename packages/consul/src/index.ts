@@ -11,6 +11,7 @@ export {
 export { consulError } from './consul-errors.js';
 export type { ServiceInstance } from './schemas.js';
 export { discoverService, type DiscoverOptions } from './discovery.js';
+export { assertDiscoveryTrusted } from './discovery-trust.js';
 export {
   discoverServiceByDns,
   resolveServiceByDns,

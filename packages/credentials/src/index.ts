@@ -18,3 +18,4 @@ export {
   type MoveListener,
   type ServiceAddress,
 } from './address-source.js';
+export { tlsConnectOptions, type TlsPeer } from './tls-peer.js';

@@ -1,4 +1,4 @@
-import type { Credentials } from '@flowstack/credentials';
+import { tlsConnectOptions, type Credentials, type TlsPeer } from '@flowstack/credentials';
 import type { ClientConfig } from 'pg';
 
 /** Where PostgreSQL is; the credentials come separately, from a CredentialSource. */
@@ -12,6 +12,8 @@ export interface ConnectionSettings {
   statementTimeoutMs?: number | undefined;
   connectionTimeoutMs?: number | undefined;
   applicationName?: string | undefined;
+  /** Verify-full TLS: no StartupMessage (so no password) goes to a peer that fails the check. */
+  tls?: TlsPeer | undefined;
 }
 
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
@@ -35,5 +37,7 @@ export function toClientConfig(
     config.statement_timeout = settings.statementTimeoutMs;
   }
   if (settings.applicationName !== undefined) config.application_name = settings.applicationName;
+  // pg sends SSLRequest and fails unless the server answers 'S' and the handshake verifies.
+  if (settings.tls !== undefined) config.ssl = tlsConnectOptions(settings.tls);
   return config;
 }

@@ -4,6 +4,7 @@ import {
   type Credentials,
   type CredentialSource,
   type ServiceAddress,
+  type TlsPeer,
 } from '@flowstack/credentials';
 import type { Logger } from '@flowstack/observability';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -47,6 +48,8 @@ export interface DatabaseOptions extends ServerAddress {
   connectionTimeoutMs?: number;
   idleTimeoutMs?: number;
   applicationName?: string;
+  /** Verify-full TLS to the server (see TlsPeer); plain TCP when absent. */
+  tls?: TlsPeer;
   logger: Logger;
 }
 

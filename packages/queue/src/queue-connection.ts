@@ -1,5 +1,10 @@
 import amqp from 'amqplib';
-import { sameAddress, type Credentials, type ServiceAddress } from '@flowstack/credentials';
+import {
+  sameAddress,
+  tlsConnectOptions,
+  type Credentials,
+  type ServiceAddress,
+} from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 import { backoffDelay, createWaker } from './backoff.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
@@ -231,7 +236,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   private async open(credentials: Credentials): Promise<Generation> {
     const model = await amqp.connect(
       {
-        protocol: 'amqp',
+        protocol: this.options.tls === undefined ? 'amqp' : 'amqps',
         hostname: this.address.host,
         port: this.address.port,
         vhost: this.options.vhost,
@@ -241,6 +246,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
       },
       {
         timeout: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        ...(this.options.tls === undefined ? {} : tlsConnectOptions(this.options.tls)),
         clientProperties:
           this.options.connectionName === undefined
             ? {}

@@ -1,4 +1,4 @@
-import type { AddressSource, CredentialSource } from '@flowstack/credentials';
+import type { AddressSource, CredentialSource, TlsPeer } from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 
 export interface QueueConnectionOptions {
@@ -23,6 +23,8 @@ export interface QueueConnectionOptions {
   connectTimeoutMs?: number;
   /** Attempts to open a connection with rotated credentials before keeping the old one. Default 5. */
   rotationAttempts?: number;
+  /** AMQPS with verify-full (see TlsPeer): the PLAIN login goes only into a verified session. */
+  tls?: TlsPeer;
 }
 
 export interface QueueConnection {

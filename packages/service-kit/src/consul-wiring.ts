@@ -1,5 +1,6 @@
 import { liveConfigKeys, type CommonConfig } from '@flowstack/config';
 import {
+  assertDiscoveryTrusted,
   createConsulClient,
   discoverService,
   discoverServiceByDns,
@@ -91,8 +92,16 @@ export async function openConsul<S extends z.ZodObject>(
     });
   }
 
+  let trusted: Promise<void> | undefined;
   const discover = async (consulName: string): Promise<DiscoveredService | undefined> => {
     if (config.CONSUL_DISCOVERY === 'off') return undefined;
+    if (config.CONSUL_DISCOVERY_REQUIRE_ACL) {
+      trusted ??= assertDiscoveryTrusted(client, {
+        address: config.CONSUL_HTTP_ADDR,
+        token: config.CONSUL_HTTP_TOKEN,
+      });
+      await trusted;
+    }
     return lifecycle.step(`discover-${consulName}`, async () => {
       const found =
         config.CONSUL_DISCOVERY === 'dns'

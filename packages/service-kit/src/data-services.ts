@@ -6,6 +6,7 @@ import type { Logger, Metrics } from '@flowstack/observability';
 import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
 import type { PiiSealer, VaultClient } from '@flowstack/vault';
 import type { ConsulWiring } from './consul-wiring.js';
+import { tlsPeerOf } from './data-tls.js';
 import {
   choosePiiSealer,
   openCredentialSources,
@@ -46,6 +47,12 @@ export interface OpenDataServicesOptions {
 export async function openDataServices(options: OpenDataServicesOptions): Promise<DataServices> {
   const { config, logger, lifecycle, service } = options;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
+  // Read before any connection opens: a bad CA file stops start-up, it does not degrade to TCP.
+  const tls = {
+    postgres: tlsPeerOf(config, 'POSTGRES'),
+    redis: tlsPeerOf(config, 'REDIS'),
+    rabbitmq: tlsPeerOf(config, 'RABBITMQ'),
+  };
   const vault = await openVault({ ...options, startupTimeoutMs });
   const sources = await openCredentialSources(config, vault);
 
@@ -59,6 +66,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       poolMax: config.POSTGRES_POOL_MAX,
       statementTimeoutMs: config.POSTGRES_STATEMENT_TIMEOUT_MS,
       applicationName: service,
+      ...(tls.postgres === undefined ? {} : { tls: tls.postgres }),
       logger,
     });
     await retryUntil(startupTimeoutMs, () => database.ping()).catch(async (error: unknown) => {
@@ -79,6 +87,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       logger,
       ...(options.localCache === undefined ? {} : { local: options.localCache }),
+      ...(tls.redis === undefined ? {} : { tls: tls.redis }),
     });
     return { value: client, stop: () => client.close() };
   });
@@ -94,6 +103,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
       logger,
       metrics: options.metrics.queue,
       connectionName: service,
+      ...(tls.rabbitmq === undefined ? {} : { tls: tls.rabbitmq }),
     });
     await connection.waitUntilConnected(startupTimeoutMs).catch(async (error: unknown) => {
       await connection.close();

@@ -50,4 +50,95 @@ describe.skipIf(!enforcing)('ACL enforcement', () => {
     expect(await target.client.kv.get(key)).toMatchObject({ Value: 'v' });
     await target.client.kv.del(key);
   });
+
+  describe('agent registration checks (agent/acl.go vetServiceRegisterWithAuthorizer, vetServiceUpdateWithAuthorizer)', () => {
+    const asToken = (secret: string | undefined, path: string, body?: unknown) =>
+      fetch(`${target.url}${path}`, {
+        method: 'PUT',
+        headers: secret === undefined ? {} : { 'X-Consul-Token': secret },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const tokenWriting = async (service: string) => {
+      const rules = `service "${service}" { policy = "write" }\nservice_prefix "" { policy = "read" }`;
+      const policy = await target.fetch('/v1/acl/policy', {
+        method: 'PUT',
+        body: JSON.stringify({
+          Name: unique('ct-pol').replace(/[^A-Za-z0-9_-]/g, '-'),
+          Rules: rules,
+        }),
+      });
+      expect(policy.status).toBe(200);
+      const { ID } = (await policy.json()) as { ID: string };
+      const token = await target.fetch('/v1/acl/token', {
+        method: 'PUT',
+        body: JSON.stringify({ Policies: [{ ID }] }),
+      });
+      expect(token.status).toBe(200);
+      return ((await token.json()) as { SecretID: string }).SecretID;
+    };
+    const victim = async () => {
+      const name = unique('victim');
+      const id = `${name}-1`;
+      const put = await target.fetch('/v1/agent/service/register', {
+        method: 'PUT',
+        body: JSON.stringify({ Name: name, ID: id, Port: 6379 }),
+      });
+      expect(put.status).toBe(200);
+      target.onCleanup(() => target.fetch(`/v1/agent/service/deregister/${id}`, { method: 'PUT' }));
+      return { name, id };
+    };
+    const portsOf = async (name: string) =>
+      (
+        (await (await target.fetch(`/v1/catalog/service/${name}`)).json()) as {
+          ServicePort: number;
+        }[]
+      ).map((s) => s.ServicePort);
+
+    it("when a token that writes only its own service reuses another service's instance ID, then 403 and that instance stays", async () => {
+      const { name, id } = await victim();
+      const own = unique('own');
+      const secret = await tokenWriting(own);
+      const res = await asToken(secret, '/v1/agent/service/register', {
+        Name: own,
+        ID: id,
+        Port: 1,
+      });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toMatch(
+        new RegExp(`^Permission denied: .*'service:write' on "${name}"`),
+      );
+      expect(await portsOf(name)).toEqual([6379]);
+    });
+
+    it("when a token that writes only its own service deregisters another service's instance, then 403 and it stays", async () => {
+      const { name, id } = await victim();
+      const secret = await tokenWriting(unique('own'));
+      const res = await asToken(secret, `/v1/agent/service/deregister/${id}`);
+      expect(res.status).toBe(403);
+      expect(await portsOf(name)).toEqual([6379]);
+    });
+
+    it('when a token registers a connect-proxy for a service it may not write, then 403', async () => {
+      const { name } = await victim();
+      const proxy = unique('proxy');
+      const secret = await tokenWriting(proxy);
+      const res = await asToken(secret, '/v1/agent/service/register', {
+        Name: proxy,
+        Kind: 'connect-proxy',
+        Port: 21000,
+        Proxy: { DestinationServiceName: name },
+      });
+      expect(res.status).toBe(403);
+      expect(await portsOf(proxy)).toEqual([]);
+    });
+
+    it('when anyone deregisters an ID that does not exist, then 404 before any permission check', async () => {
+      const ghost = unique('ghost');
+      for (const secret of [undefined, await tokenWriting(unique('own'))]) {
+        const res = await asToken(secret, `/v1/agent/service/deregister/${ghost}`);
+        expect(res.status).toBe(404);
+        expect(await res.text()).toMatch(/^Unknown service ID/);
+      }
+    });
+  });
 });

@@ -55,11 +55,14 @@ describe('agent service registration', () => {
     expect(nodes.map((n) => n.ServicePort)).toEqual([2000]);
   });
 
-  it('when deregistering an unknown service ID, then it is a 200 no-op', async () => {
-    const res = await target.fetch(`/v1/agent/service/deregister/${unique('ghost')}`, {
-      method: 'PUT',
-    });
-    expect(res.status).toBe(200);
+  // agent/acl.go vetServiceUpdateWithAuthorizer runs with ACLs off too (an allow-all authorizer).
+  it('when deregistering an unknown service ID, then 404 "Unknown service ID"', async () => {
+    const ghost = unique('ghost');
+    const res = await target.fetch(`/v1/agent/service/deregister/${ghost}`, { method: 'PUT' });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe(
+      `Unknown service ID "${ghost}". Ensure that the service ID is passed, not the service name.`,
+    );
   });
 
   it('when a service is deregistered, then its checks go with it', async () => {

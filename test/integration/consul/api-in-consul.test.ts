@@ -181,4 +181,14 @@ describe('the api in Consul', () => {
     const response = await fetch(`${api.url}/v1/products?limit=1`);
     expect(response.status).toBe(200);
   });
+
+  it('when Consul does not enforce ACLs (default allow), then the api refuses to discover through it and does not start', async () => {
+    const consul = await consulWithDependencies();
+    const start = startApiWithConsul(consul, {
+      CONSUL_DISCOVERY_REQUIRE_ACL: 'true',
+      CONSUL_HTTP_TOKEN: 'any-token',
+    });
+    await expect(start).rejects.toThrow(/default ACL policy "allow".*will not follow it/);
+    expect(await apiIds(consul)).toEqual([]);
+  });
 });

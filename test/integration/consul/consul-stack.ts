@@ -98,6 +98,9 @@ export async function startApiWithConsul(
       CONSUL_SERVICE_ID: consul.names.apiId,
       CONSUL_CHECK_INTERVAL: '1s',
       CONSUL_DISCOVERY: 'http',
+      // The double here runs without ACLs; the refusal of such a Consul is tested in
+      // api-in-consul.test.ts, ACL enforcement in tools/dev-stack and test/contract/consul.
+      CONSUL_DISCOVERY_REQUIRE_ACL: process.env.CONSUL_HTTP_TOKEN ? 'true' : 'false',
       CONSUL_LIVE_CONFIG: 'true',
       ...(consul.dns ? { CONSUL_DNS_SERVER: `${consul.dns.host}:${consul.dns.port}` } : {}),
       CONSUL_POSTGRES_SERVICE: consul.names.postgres,

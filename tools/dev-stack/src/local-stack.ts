@@ -102,7 +102,7 @@ export async function startLocalStack(options: {
   const spawnOne = (name: 'api' | 'worker') =>
     spawnService({
       name,
-      env: { ...options.env, ...vault?.serviceEnv(name), ...consul?.serviceEnv() },
+      env: { ...options.env, ...vault?.serviceEnv(name), ...consul?.serviceEnv(name) },
       onLine: (line, stream) => options.onLine?.(name, line, stream),
     });
   let worker: ServiceProcess;

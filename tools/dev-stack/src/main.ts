@@ -93,8 +93,9 @@ Try:
     stack.consul === undefined
       ? ''
       : `
-  curl ${stack.consul.url}/v1/health/service/flowstack-api?passing
-  curl -X PUT ${stack.consul.url}/v1/kv/flowstack/config/api/ACCEPT_ORDERS -d false   # live: POST -> 503`
+  export CONSUL_HTTP_TOKEN=${stack.consul.managementToken}   # ACLs on, default deny
+  curl -H "X-Consul-Token: $CONSUL_HTTP_TOKEN" ${stack.consul.url}/v1/health/service/flowstack-api?passing
+  curl -H "X-Consul-Token: $CONSUL_HTTP_TOKEN" -X PUT ${stack.consul.url}/v1/kv/flowstack/config/api/ACCEPT_ORDERS -d false   # live: POST -> 503`
   }
 
 Ctrl-C stops everything.`);

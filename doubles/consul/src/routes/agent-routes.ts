@@ -18,6 +18,30 @@ export function registerAgentRoutes({ add, authorize, readable, state }: RouteKi
     authorize(ctx, 'agent', 'read', catalog.node.name);
     return { json: agentSelf(state) };
   });
+  // agent_endpoint.go AgentToken: 401 with ACLs off, agent:write on the node, {"Token": "..."}.
+  const tokenKinds: Record<string, string> = {
+    default: 'default',
+    acl_token: 'default',
+    dns: 'dns',
+    agent: 'agent',
+    acl_agent_token: 'agent',
+    agent_recovery: 'agent_recovery',
+    agent_master: 'agent_recovery',
+    acl_agent_master_token: 'agent_recovery',
+    replication: 'replication',
+    acl_replication_token: 'replication',
+    config_file_service_registration: 'config_file_service_registration',
+  };
+  add('PUT', '/v1/agent/token/:kind', async (ctx) => {
+    if (!state.acl.enabled) return { status: 401, text: 'ACL support disabled' };
+    authorize(ctx, 'agent', 'write', catalog.node.name);
+    const body = Fields.parseJson((await ctx.body()).toString('utf8'), 'token');
+    const target = ctx.params[0] ?? '';
+    const kind = Object.hasOwn(tokenKinds, target) ? tokenKinds[target] : undefined;
+    if (kind === undefined) throw notFound(`Token ${JSON.stringify(target)} is unknown`);
+    state.acl.agentTokens.set(kind, body.string('Token') ?? '');
+    return {};
+  });
   add('GET', '/v1/agent/members', (ctx) => ({
     json: readable(ctx) ? [agentSelf(state).Member] : [],
   }));
@@ -26,13 +50,28 @@ export function registerAgentRoutes({ add, authorize, readable, state }: RouteKi
     const input = parseServiceRegistration(
       Fields.parseJson((await ctx.body()).toString('utf8'), 'service'),
     );
+    // agent/acl.go vetServiceRegisterWithAuthorizer: write on the new name, on the name of the
+    // instance an ID reuse would overwrite, and on a proxy's destination.
     authorize(ctx, 'service', 'write', input.name);
+    const existing = catalog.getService(input.id);
+    if (existing?.agentRegistered) authorize(ctx, 'service', 'write', existing.name);
+    if (input.kind === 'connect-proxy' && input.proxyDestination !== undefined) {
+      authorize(ctx, 'service', 'write', input.proxyDestination);
+    }
     catalog.registerService(input, ctx.query.has('replace-existing-checks'));
     return {};
   });
   add('PUT', '/v1/agent/service/deregister/:id', (ctx) => {
+    // agent/acl.go vetServiceUpdateWithAuthorizer: an unknown ID is 404 whatever the token; a
+    // known one needs write on its service name.
     const id = ctx.params[0] ?? '';
-    authorize(ctx, 'service', 'write', catalog.getService(id)?.name ?? id);
+    const service = catalog.getService(id);
+    if (!service?.agentRegistered) {
+      throw notFound(
+        `Unknown service ID ${JSON.stringify(id)}. Ensure that the service ID is passed, not the service name.`,
+      );
+    }
+    authorize(ctx, 'service', 'write', service.name);
     catalog.deregisterService(id);
     return {};
   });
@@ -95,34 +134,44 @@ export function registerAgentRoutes({ add, authorize, readable, state }: RouteKi
     const input = parseCheck(Fields.parseJson((await ctx.body()).toString('utf8'), 'check'));
     const service = input.serviceId ? catalog.getService(input.serviceId) : undefined;
     authorize(ctx, service ? 'service' : 'node', 'write', service?.name ?? catalog.node.name);
+    // vetCheckRegisterWithAuthorizer: and on the owner of a check the ID would overwrite.
+    const overwritten = catalog.getCheck(input.checkId);
+    if (overwritten) {
+      authorize(
+        ctx,
+        overwritten.serviceName ? 'service' : 'node',
+        'write',
+        overwritten.serviceName || catalog.node.name,
+      );
+    }
     catalog.registerCheck(input);
     return {};
   });
-  add('PUT', '/v1/agent/check/deregister/:id', (ctx) => {
-    const check = catalog.getCheck(ctx.params[0] ?? '');
-    authorize(
-      ctx,
-      check?.serviceName ? 'service' : 'node',
-      'write',
-      check?.serviceName || catalog.node.name,
-    );
+  // agent/acl.go vetCheckUpdateWithAuthorizer: an unknown check is 404 whatever the token; a
+  // known one needs write on its service (or on the node, for a node check).
+  const vetCheckUpdate = (ctx: RouteContext, id: string) => {
+    const check = catalog.getCheck(id);
     if (!check) {
       throw notFound(
-        `Unknown check ID "${ctx.params[0] ?? ''}". Ensure that the check ID is passed, not the check name.`,
+        `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`,
       );
     }
+    authorize(
+      ctx,
+      check.serviceName ? 'service' : 'node',
+      'write',
+      check.serviceName || catalog.node.name,
+    );
+    return check;
+  };
+  add('PUT', '/v1/agent/check/deregister/:id', (ctx) => {
+    const check = vetCheckUpdate(ctx, ctx.params[0] ?? '');
     catalog.deregisterCheck(check.checkId);
     return {};
   });
   const ttlUpdate = (status: CheckStatus) => (ctx: RouteContext) => {
     const id = ctx.params[0] ?? '';
-    const check = catalog.getCheck(id);
-    authorize(
-      ctx,
-      check?.serviceName ? 'service' : 'node',
-      'write',
-      check?.serviceName || catalog.node.name,
-    );
+    vetCheckUpdate(ctx, id);
     runner.updateTtl(id, status, ctx.query.get('note') ?? '');
     return {};
   };
@@ -135,13 +184,7 @@ export function registerAgentRoutes({ add, authorize, readable, state }: RouteKi
     const status = body.string('Status');
     // agent_endpoint.go AgentCheckUpdate names the status it refused.
     if (!isCheckStatus(status)) throw badRequest(`Invalid check status: '${status ?? ''}'`);
-    const check = catalog.getCheck(id);
-    authorize(
-      ctx,
-      check?.serviceName ? 'service' : 'node',
-      'write',
-      check?.serviceName || catalog.node.name,
-    );
+    vetCheckUpdate(ctx, id);
     runner.updateTtl(id, status, body.string('Output') ?? '');
     return {};
   });

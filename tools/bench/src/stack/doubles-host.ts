@@ -30,8 +30,8 @@ await writeFile(
     vaultUrl: vault.url,
     rootToken: vault.rootToken,
     auditFile,
-    api: { ...vault.serviceEnv('api'), ...consul.serviceEnv() },
-    worker: { ...vault.serviceEnv('worker'), ...consul.serviceEnv() },
+    api: { ...vault.serviceEnv('api'), ...consul.serviceEnv('api') },
+    worker: { ...vault.serviceEnv('worker'), ...consul.serviceEnv('worker') },
   }),
 );
 process.stdout.write(`${JSON.stringify({ msg: 'doubles-host listening', url: vault.url })}\n`);
