@@ -65,7 +65,10 @@ export interface BootstrapOptions {
   rabbitmqVhost: string;
   ordersExchange: string;
   ordersQueue: string;
-  /** Prefix of every Redis key the services use (the ACL allows `~<prefix>*`). */
+  /**
+   * Base of the services' Redis key prefixes: each service owns `<base><service>:` and its ACL
+   * user allows `~<base><service>:*` only (`redisKeyPrefixFor` in @flowstack/vault/paths).
+   */
   redisKeyPrefix: string;
 }
 

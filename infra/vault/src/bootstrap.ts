@@ -195,7 +195,7 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     for (const service of VAULT_SERVICES) {
       await ensureSettings(
         `${db}/roles/${SERVICE_VAULT_NAMES[service].redisRole}`,
-        redisRole(options),
+        redisRole(service, options),
       );
     }
   } else {

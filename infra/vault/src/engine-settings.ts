@@ -1,4 +1,9 @@
-import { SERVICE_VAULT_NAMES, VAULT_NAMES, type VaultService } from '@flowstack/vault/paths';
+import {
+  redisKeyPrefixFor,
+  SERVICE_VAULT_NAMES,
+  VAULT_NAMES,
+  type VaultService,
+} from '@flowstack/vault/paths';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import type { DesiredSettings, FieldRule } from './settings-compare.js';
 import { DEFAULT_ROLE, type WorkloadRole } from './workload-roles.js';
@@ -187,30 +192,24 @@ export function redisConnection(redis: NonNullable<BootstrapOptions['redis']>): 
 }
 
 /**
- * Redis ACL rules of a service's dynamic user: its key prefix and the commands @flowstack/cache
- * sends (GET, SET with EX/NX, DEL, PING; ioredis adds CLIENT SETNAME and the INFO ready check).
+ * Redis ACL rules of a service's dynamic user: its own key prefix (`<base><service>:`, never the
+ * other's: F10, the worker could plant catalog entries the api served and priced orders by) and
+ * the commands @flowstack/cache sends (GET, SET with EX/NX/GET, DEL, PING; ioredis adds CLIENT
+ * SETNAME and the INFO ready check). Only the api runs the in-process tier, so only it may
+ * publish and subscribe, on its own invalidation channel.
  */
-export function redisAclRules(options: BootstrapOptions): string[] {
-  return [
-    `~${options.redisKeyPrefix}*`,
-    '+get',
-    '+set',
-    '+del',
-    '+ping',
-    '+info',
-    '+client|setname',
-    // The cache's in-process tier: invalidations on one channel (@flowstack/cache, `local`).
-    '+publish',
-    '+subscribe',
-    `&${options.redisKeyPrefix}invalidate`,
-  ];
+export function redisAclRules(service: VaultService, options: BootstrapOptions): string[] {
+  const prefix = redisKeyPrefixFor(service, options.redisKeyPrefix);
+  const rules = [`~${prefix}*`, '+get', '+set', '+del', '+ping', '+info', '+client|setname'];
+  if (service === 'api') rules.push('+publish', '+subscribe', `&${prefix}invalidate`);
+  return rules;
 }
 
-export function redisRole(options: BootstrapOptions): DesiredSettings {
+export function redisRole(service: VaultService, options: BootstrapOptions): DesiredSettings {
   return {
     values: {
       db_name: VAULT_NAMES.redisConnection,
-      creation_statements: [JSON.stringify(redisAclRules(options))],
+      creation_statements: [JSON.stringify(redisAclRules(service, options))],
       default_ttl: options.credentialTtl,
       max_ttl: options.credentialMaxTtl,
     },

@@ -10,7 +10,7 @@ import { migrateDatabase } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
-import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
+import { redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { freePort } from '@flowstack/test-kit';
 import type { ChaosStack, ServiceName } from './chaos-stack.js';
@@ -152,6 +152,8 @@ export async function startVaultChaosStack(
     VAULT_ADDR: url,
     VAULT_JWT_FILE: await writeWorkloadJwt(dir, service, privateKey),
     VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
+    // The Vault-issued Redis users may touch their own service's keys only.
+    REDIS_KEY_PREFIX: redisKeyPrefixFor(service, base.REDIS_KEY_PREFIX),
   });
   const envs = { worker: await envOf('worker'), api: await envOf('api') };
   const output: string[] = [];

@@ -3,7 +3,7 @@ import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
-import { pathsFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import { pathsFor, redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -506,9 +506,11 @@ describe('the worker group writes only what the worker stores (PostgreSQL 5433)'
   });
 });
 
-describe('Vault-issued Redis users', () => {
-  it('when the api cache user writes under flowstack:, then it may; elsewhere or FLUSHALL, then NOPERM', async () => {
-    const user = await creds(tokens.api, 'database/creds/api-cache');
+describe('Vault-issued Redis users: one key prefix per service (F10)', () => {
+  const prefixOf = (service: 'api' | 'worker') =>
+    redisKeyPrefixFor(service, DEFAULTS.redisKeyPrefix);
+
+  async function redisAs(user: { username: string; password: string }): Promise<Redis> {
     const redis = new Redis({
       host: REDIS_HOST,
       port: REDIS_PORT,
@@ -518,17 +520,95 @@ describe('Vault-issued Redis users', () => {
       maxRetriesPerRequest: 0,
       connectionName: 'vault-policies-test',
     });
+    await redis.connect();
+    return redis;
+  }
+
+  /** 'ok', or the first word of Redis's refusal (NOPERM for an ACL refusal). */
+  async function answer(run: () => Promise<unknown>): Promise<string> {
     try {
-      await redis.connect();
-      const key = `flowstack:lp-test:${randomUUID()}`;
-      expect(await redis.set(key, '1', 'EX', 30)).toBe('OK');
-      expect(await redis.get(key)).toBe('1');
-      expect(await redis.del(key)).toBe(1);
-      await expect(redis.set(`other:${randomUUID()}`, '1')).rejects.toThrow(/NOPERM/);
-      await expect(redis.flushall()).rejects.toThrow(/NOPERM/);
-      await expect(redis.keys('flowstack:*')).rejects.toThrow(/NOPERM/);
+      await run();
+      return 'ok';
+    } catch (error) {
+      return String((error as Error).message).split(' ')[0] ?? 'error';
+    }
+  }
+
+  it("when each cache user sends what @flowstack/cache sends on its own keys, then Redis allows it; the other service's keys, shared keys and admin commands get NOPERM", async () => {
+    let granted = 0;
+    let refused = 0;
+    for (const service of ['api', 'worker'] as const) {
+      const own = prefixOf(service);
+      const other = prefixOf(service === 'api' ? 'worker' : 'api');
+      const redis = await redisAs(
+        await creds(tokens[service], `database/creds/${SERVICE_VAULT_NAMES[service].redisRole}`),
+      );
+      try {
+        const key = `${own}lp:${randomUUID()}`;
+        const allowed: [string, () => Promise<unknown>][] = [
+          ['SET EX', () => redis.set(key, '1', 'EX', 30)],
+          ['SET NX EX GET', () => redis.call('SET', `${key}:claim`, '1', 'EX', '30', 'NX', 'GET')],
+          ['GET', () => redis.get(key)],
+          ['DEL', () => redis.del(key, `${key}:claim`)],
+          ['PING', () => redis.ping()],
+          ['INFO', () => redis.info('server')],
+          ['CLIENT SETNAME', () => redis.client('SETNAME', 'lp')],
+        ];
+        if (service === 'api')
+          allowed.push(['PUBLISH', () => redis.publish(`${own}invalidate`, 'x')]);
+        const denied: [string, () => Promise<unknown>][] = [
+          ["GET the other's key", () => redis.get(`${other}product:hand-grinder`)],
+          ["SET the other's key", () => redis.set(`${other}product:lp-${RUN}`, '{}', 'EX', 30)],
+          ["DEL the other's key", () => redis.del(`${other}order:pending:lp-${RUN}`)],
+          [
+            'SET under the shared base',
+            () => redis.set(`${DEFAULTS.redisKeyPrefix}lp-${RUN}`, '1'),
+          ],
+          ['SET elsewhere', () => redis.set(`other:${randomUUID()}`, '1')],
+          ["PUBLISH on the other's channel", () => redis.publish(`${other}invalidate`, 'x')],
+          ['KEYS', () => redis.keys(`${own}*`)],
+          ['SCAN', () => redis.scan(0)],
+          ['FLUSHALL', () => redis.flushall()],
+          ['CONFIG GET', () => redis.config('GET', 'dir')],
+          ['ACL LIST', () => redis.acl('LIST')],
+          ['EVAL', () => redis.eval('return 1', 0)],
+        ];
+        if (service === 'worker') {
+          denied.push(['PUBLISH on its own prefix', () => redis.publish(`${own}invalidate`, 'x')]);
+        }
+        for (const [what, run] of allowed) {
+          expect([service, what, await answer(run)]).toEqual([service, what, 'ok']);
+          granted += 1;
+        }
+        for (const [what, run] of denied) {
+          expect([service, what, await answer(run)]).toEqual([service, what, 'NOPERM']);
+          refused += 1;
+        }
+      } finally {
+        redis.disconnect();
+      }
+    }
+    report(`redis cache users: ${granted} commands granted, ${refused} refused`);
+  });
+
+  it("when the worker's cache user plants a product where the api caches its catalog, then NOPERM and the api's key stays empty", async () => {
+    const forged = `${prefixOf('api')}product:lp-forged-${RUN}`;
+    const worker = await redisAs(
+      await creds(tokens.worker, `database/creds/${SERVICE_VAULT_NAMES.worker.redisRole}`),
+    );
+    const api = await redisAs(
+      await creds(tokens.api, `database/creds/${SERVICE_VAULT_NAMES.api.redisRole}`),
+    );
+    try {
+      const product = { id: `lp-forged-${RUN}`, name: 'Forged', priceCents: 1, currency: 'EUR' };
+      expect(await answer(() => worker.set(forged, JSON.stringify(product), 'EX', 120))).toBe(
+        'NOPERM',
+      );
+      // The api's own user reads what the api would serve: nothing was planted.
+      expect(await api.get(forged)).toBeNull();
     } finally {
-      redis.disconnect();
+      worker.disconnect();
+      api.disconnect();
     }
   });
 });

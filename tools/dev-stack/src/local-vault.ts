@@ -7,7 +7,7 @@ import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import type { Logger } from '@flowstack/observability';
 import { rabbitmqManagement } from './preflight.js';
-import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
+import { redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault';
 import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 
@@ -110,6 +110,8 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         VAULT_ADDR: options.servicesAddress ?? double.url,
         VAULT_JWT_FILE: jwtFiles[service],
         VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
+        // Its Vault-issued Redis user may touch its own keys only (F10).
+        REDIS_KEY_PREFIX: redisKeyPrefixFor(service, config.REDIS_KEY_PREFIX),
         POSTGRES_HOST: PG_AUTH.host,
         POSTGRES_PORT: String(PG_AUTH.port),
       }),
