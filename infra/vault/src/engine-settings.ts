@@ -4,6 +4,8 @@ import {
   VAULT_NAMES,
   type VaultService,
 } from '@flowstack/vault/paths';
+import { workerConfigSchema } from '@flowstack/config';
+import { deadLetterQueueName, movesExchangeName, retryQueueName } from '@flowstack/queue/topology';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import type { DesiredSettings, FieldRule } from './settings-compare.js';
 import { DEFAULT_ROLE, type WorkloadRole } from './workload-roles.js';
@@ -240,26 +242,50 @@ export function rabbitmqLease(options: BootstrapOptions): DesiredSettings {
 
 const quote = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** RabbitMQ permission regexes per service (configure / write / read, as RabbitMQ checks them). */
+/** The worker's default retry delays, when the bootstrap is not told the deployed ones. */
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] =
+  workerConfigSchema.shape.WORKER_RETRY_DELAYS_MS.parse(undefined);
+
+/**
+ * RabbitMQ permission regexes per service, exactly what the code needs, as rabbit_channel.erl
+ * checks them (deps/rabbit/src): a passive `exchange.declare` or `queue.declare` needs nothing;
+ * `queue.declare` needs configure on the queue and, for a new queue with a dead-letter exchange,
+ * read on the queue and write on that exchange; `queue.bind` needs write on the queue and read on
+ * the exchange; `basic.publish` needs write on the exchange (on `amq.default` for ""); `basic.consume`
+ * and `basic.get` need read on the queue. Configure also allows deleting, so no service has it on
+ * the orders exchange (the bootstrap declares it); the worker's copies go through its own
+ * `<queue>.moves` exchange, never through `amq.default`, which would reach every queue.
+ */
 export function rabbitmqPermissions(
   service: VaultService,
   options: BootstrapOptions,
 ): { configure: string; write: string; read: string } {
   const exchange = quote(options.ordersExchange);
-  const queue = quote(options.ordersQueue);
   if (service === 'api') {
-    // Declares (assertExchange) and publishes to the orders exchange; reads nothing.
-    return { configure: `^${exchange}$`, write: `^${exchange}$`, read: '' };
+    // Checks the exchange passively and publishes to it; declares and reads nothing.
+    return { configure: '', write: `^${exchange}$`, read: '' };
   }
+  const queue = options.ordersQueue;
+  const delays = [...new Set(options.workerRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)].filter(
+    (delay) => delay > 0,
+  );
+  const own = [
+    queue,
+    deadLetterQueueName(queue),
+    movesExchangeName(queue),
+    ...delays.map((delay) => retryQueueName(queue, delay)),
+  ]
+    .map(quote)
+    .join('|');
   return {
-    // The consumer declares the exchange, its queue, <queue>.dead and <queue>.retry.<ms>.
-    configure: `^(${exchange}|${queue}|${queue}\\.dead|${queue}\\.retry\\.[0-9]+)$`,
-    // Binding its queue needs write on it; retry and dead-letter copies go through the default
-    // exchange (amq.default), which the retry queues also name as their dead-letter exchange.
-    write: `^(amq\\.default|${queue})$`,
-    // Consuming and binding need read on the queue and the exchange; declaring a queue with a
-    // dead-letter exchange needs read on that queue.
-    read: `^(${exchange}|${queue}|${queue}\\.retry\\.[0-9]+)$`,
+    // Its queues and the moves exchange (assertConsumerTopology in @flowstack/queue): declaring
+    // them also lets it delete them, which costs only itself.
+    configure: `^(${own})$`,
+    // Binding its queues (to the orders and the moves exchange) and publishing copies to moves.
+    write: `^(${own})$`,
+    // Binding from the orders exchange and from moves, consuming, replaying dead letters, and
+    // declaring a retry queue whose dead-letter exchange is moves.
+    read: `^(${exchange}|${own})$`,
   };
 }
 

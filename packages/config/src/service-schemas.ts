@@ -46,6 +46,10 @@ const common = {
   RABBITMQ_PASSWORD: optionalSecret('RabbitMQ password (static credentials).'),
   ORDERS_EXCHANGE: text('flowstack.orders', 'Topic exchange that order events are published to.'),
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
+  ORDERS_EXCHANGE_DECLARE: bool(
+    true,
+    'Declare the orders exchange at start; false: only check that it exists. Vault-issued RabbitMQ users may not configure (so neither delete) it: with them the bootstrap declares it and this is false.',
+  ),
   ...vaultKeys,
   ...consulKeys,
   ...tracingKeys,

@@ -140,6 +140,7 @@ export async function startVaultChaosStack(
       auditFilePath: 'discard',
       ordersExchange: base.ORDERS_EXCHANGE!,
       ordersQueue: base.ORDERS_QUEUE!,
+      workerRetryDelaysMs: base.WORKER_RETRY_DELAYS_MS!.split(',').map(Number),
       redisKeyPrefix: base.REDIS_KEY_PREFIX!,
     });
   };
@@ -154,6 +155,8 @@ export async function startVaultChaosStack(
     VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
     // The Vault-issued Redis users may touch their own service's keys only.
     REDIS_KEY_PREFIX: redisKeyPrefixFor(service, base.REDIS_KEY_PREFIX),
+    // The bootstrap declared the orders exchange; the leased users may not.
+    ORDERS_EXCHANGE_DECLARE: 'false',
   });
   const envs = { worker: await envOf('worker'), api: await envOf('api') };
   const output: string[] = [];

@@ -4,6 +4,12 @@ import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
 import { pathsFor, redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import {
+  assertConsumerTopology,
+  deadLetterQueueName,
+  movesExchangeName,
+  retryQueueName,
+} from '@flowstack/queue';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -31,6 +37,9 @@ const REDIS_PORT = Number(process.env['REDIS_PORT'] ?? 6379);
 const RUN = randomUUID().slice(0, 8);
 const EXCHANGE = `lp-${RUN}.orders`;
 const QUEUE = `lp-${RUN}.orders.store`;
+/** Someone else's queue in the same vhost. */
+const VICTIM = `lp-${RUN}.victim`;
+const RETRY_DELAYS_MS = [1000];
 const AMQP_HOST = process.env['RABBITMQ_HOST'] ?? '127.0.0.1';
 const AMQP_PORT = Number(process.env['RABBITMQ_PORT'] ?? 5672);
 
@@ -131,6 +140,7 @@ beforeAll(async () => {
     rabbitmqVhost: DEFAULTS.rabbitmqVhost,
     ordersExchange: EXCHANGE,
     ordersQueue: QUEUE,
+    workerRetryDelaysMs: RETRY_DELAYS_MS,
     redisKeyPrefix: DEFAULTS.redisKeyPrefix,
   };
   await bootstrapVault(options);
@@ -622,9 +632,11 @@ async function deleteTopology(): Promise<void> {
   });
   try {
     const channel = await connection.createChannel();
-    for (const queue of [QUEUE, `${QUEUE}.dead`, `${QUEUE}.retry.1000`]) {
+    const retries = RETRY_DELAYS_MS.map((delay) => retryQueueName(QUEUE, delay));
+    for (const queue of [QUEUE, deadLetterQueueName(QUEUE), ...retries, VICTIM]) {
       await channel.deleteQueue(queue);
     }
+    await channel.deleteExchange(movesExchangeName(QUEUE));
     await channel.deleteExchange(EXCHANGE);
   } finally {
     await connection.close();
@@ -652,8 +664,37 @@ async function outcome(
   }
 }
 
-describe('Vault-issued RabbitMQ users', () => {
+/** Publishes one persistent message and waits for the broker's confirm. */
+async function publishConfirmed(
+  channel: amqp.ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+): Promise<void> {
+  channel.publish(exchange, routingKey, Buffer.from('{}'), { persistent: true });
+  await channel.waitForConfirms();
+}
+
+describe('Vault-issued RabbitMQ users (F11)', () => {
   const ACCESS_REFUSED = 403;
+  const moves = movesExchangeName(QUEUE);
+  let admin: amqp.ChannelModel;
+
+  beforeAll(async () => {
+    admin = await amqp.connect({
+      hostname: AMQP_HOST,
+      port: AMQP_PORT,
+      username: process.env['RABBITMQ_ADMIN_USER'] ?? 'guest',
+      password: process.env['RABBITMQ_ADMIN_PASSWORD'] ?? 'guest',
+    });
+    // Another tenant's queue in the same vhost, which neither service may reach.
+    const channel = await admin.createChannel();
+    await channel.assertQueue(VICTIM, { durable: false });
+    await channel.close();
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+  });
 
   async function connectAs(user: { username: string; password: string }) {
     const connection = await amqp.connect({
@@ -666,55 +707,132 @@ describe('Vault-issued RabbitMQ users', () => {
     return connection;
   }
 
-  it('when the worker declares its topology, consumes and moves a copy to its retry queue, then the broker allows it; publishing to the orders exchange is refused', async () => {
+  async function messagesIn(queue: string): Promise<number> {
+    const channel = await admin.createChannel();
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close();
+    }
+  }
+
+  /** Each step must be allowed ('ok') or refused (403); returns how many of each were checked. */
+  async function checkBothWays(
+    connection: amqp.ChannelModel,
+    who: string,
+    allowed: [string, (channel: amqp.ConfirmChannel) => Promise<unknown>][],
+    refused: [string, (channel: amqp.ConfirmChannel) => Promise<unknown>][],
+  ): Promise<[number, number]> {
+    for (const [what, step] of allowed) {
+      expect([who, what, await outcome(connection, step)]).toEqual([who, what, 'ok']);
+    }
+    for (const [what, step] of refused) {
+      expect([who, what, await outcome(connection, step)]).toEqual([who, what, ACCESS_REFUSED]);
+    }
+    return [allowed.length, refused.length];
+  }
+
+  it('when the worker sets up and runs its consumer, then the broker allows it; deleting or declaring the orders exchange, reaching any other queue or an unconfigured retry queue is refused', async () => {
     const connection = await connectAs(
       await creds(tokens.worker, 'rabbitmq/creds/worker-consumer'),
     );
     try {
-      // The topology @flowstack/queue declares for consume({ queue, exchange, retryDelaysMs: [1000] }).
-      const declared = await outcome(connection, async (channel) => {
-        await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
-        await channel.assertQueue(QUEUE, { durable: true });
-        await channel.assertQueue(`${QUEUE}.dead`, { durable: true });
-        await channel.assertQueue(`${QUEUE}.retry.1000`, {
-          durable: true,
-          arguments: {
-            'x-message-ttl': 1000,
-            'x-dead-letter-exchange': '',
-            'x-dead-letter-routing-key': QUEUE,
-          },
-        });
-        await channel.bindQueue(QUEUE, EXCHANGE, 'order.created');
-        await channel.consume(QUEUE, () => undefined);
-        channel.publish('', `${QUEUE}.dead`, Buffer.from('{}'), { persistent: true });
-        await channel.waitForConfirms();
-      });
-      expect(declared).toBe('ok');
-      const published = await outcome(connection, async (channel) => {
-        channel.publish(EXCHANGE, 'order.created', Buffer.from('{}'));
-        await channel.waitForConfirms();
-      });
-      expect(published).toBe(ACCESS_REFUSED);
+      const retry = retryQueueName(QUEUE, RETRY_DELAYS_MS[0]!);
+      const [granted, refused] = await checkBothWays(
+        connection,
+        'worker',
+        [
+          [
+            'its topology, the exchange checked passively',
+            (channel) =>
+              assertConsumerTopology(channel, {
+                queue: QUEUE,
+                exchange: EXCHANGE,
+                routingKeys: ['order.created'],
+                retryDelaysMs: RETRY_DELAYS_MS,
+                assertExchange: false,
+              }),
+          ],
+          ['consume its queue', (channel) => channel.consume(QUEUE, () => undefined)],
+          ['a retry copy through moves', (channel) => publishConfirmed(channel, moves, retry)],
+          [
+            'a dead letter through moves',
+            (channel) => publishConfirmed(channel, moves, deadLetterQueueName(QUEUE)),
+          ],
+          ['read a dead letter', (channel) => channel.get(deadLetterQueueName(QUEUE))],
+          ['replay through moves', (channel) => publishConfirmed(channel, moves, QUEUE)],
+        ],
+        [
+          [
+            'delete the orders exchange',
+            (channel) => channel.deleteExchange(EXCHANGE, { ifUnused: true }),
+          ],
+          [
+            'declare the orders exchange',
+            (channel) => channel.assertExchange(EXCHANGE, 'topic', { durable: true }),
+          ],
+          ['publish to the orders exchange', (channel) => publishConfirmed(channel, EXCHANGE, 'x')],
+          [
+            "publish to another tenant's queue via amq.default",
+            (channel) => publishConfirmed(channel, '', VICTIM),
+          ],
+          ['publish to amq.topic', (channel) => publishConfirmed(channel, 'amq.topic', VICTIM)],
+          ['bind another queue to moves', (channel) => channel.bindQueue(VICTIM, moves, VICTIM)],
+          ['consume another queue', (channel) => channel.consume(VICTIM, () => undefined)],
+          ['purge another queue', (channel) => channel.purgeQueue(VICTIM)],
+          [
+            'declare a retry queue of a delay it does not use',
+            (channel) => channel.assertQueue(`${QUEUE}.retry.999999999`, { durable: true }),
+          ],
+          [
+            'declare an exchange of its own',
+            (channel) => channel.assertExchange(`lp-${RUN}.other`, 'fanout'),
+          ],
+        ],
+      );
+      expect(await messagesIn(VICTIM)).toBe(0);
+      report(`rabbitmq worker user: ${granted} operations granted, ${refused} refused`);
     } finally {
       await connection.close();
     }
   });
 
-  it('when the api publishes to the orders exchange, then the broker confirms; consuming or declaring a queue is refused', async () => {
+  it('when the api checks the orders exchange and publishes to it, then the broker confirms; deleting or declaring it, any queue or other exchange is refused', async () => {
     const connection = await connectAs(await creds(tokens.api, 'rabbitmq/creds/api-publisher'));
     try {
-      const published = await outcome(connection, async (channel) => {
-        await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
-        channel.publish(EXCHANGE, 'order.created', Buffer.from('{}'), { persistent: true });
-        await channel.waitForConfirms();
-      });
-      expect(published).toBe('ok');
-      expect(await outcome(connection, (channel) => channel.consume(QUEUE, () => undefined))).toBe(
-        ACCESS_REFUSED,
+      const [granted, refused] = await checkBothWays(
+        connection,
+        'api',
+        [
+          ['check the orders exchange', (channel) => channel.checkExchange(EXCHANGE)],
+          [
+            'publish to the orders exchange',
+            (channel) => publishConfirmed(channel, EXCHANGE, 'order.created'),
+          ],
+        ],
+        [
+          [
+            'delete the orders exchange',
+            (channel) => channel.deleteExchange(EXCHANGE, { ifUnused: true }),
+          ],
+          [
+            'declare the orders exchange',
+            (channel) => channel.assertExchange(EXCHANGE, 'topic', { durable: true }),
+          ],
+          [
+            "publish to another tenant's queue via amq.default",
+            (channel) => publishConfirmed(channel, '', VICTIM),
+          ],
+          ["publish to the worker's moves", (channel) => publishConfirmed(channel, moves, QUEUE)],
+          ['consume the orders queue', (channel) => channel.consume(QUEUE, () => undefined)],
+          ['declare a queue', (channel) => channel.assertQueue(`lp-${RUN}.api-own`)],
+          [
+            'bind a queue to the orders exchange',
+            (channel) => channel.bindQueue(VICTIM, EXCHANGE, '#'),
+          ],
+        ],
       );
-      expect(await outcome(connection, (channel) => channel.assertQueue(`lp-${RUN}.api-own`))).toBe(
-        ACCESS_REFUSED,
-      );
+      report(`rabbitmq api user: ${granted} operations granted, ${refused} refused`);
     } finally {
       await connection.close();
     }

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonConfigSchema, loadConfig } from '@flowstack/config';
+import { commonConfigSchema, loadConfig, workerConfigSchema } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
@@ -94,6 +94,9 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       auditFilePath: join(dir, 'audit.log'),
       ordersExchange: config.ORDERS_EXCHANGE,
       ordersQueue: config.ORDERS_QUEUE,
+      workerRetryDelaysMs: workerConfigSchema.shape.WORKER_RETRY_DELAYS_MS.parse(
+        options.env.WORKER_RETRY_DELAYS_MS,
+      ),
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
       ...options.identity,
     });
@@ -112,6 +115,8 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
         VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
         // Its Vault-issued Redis user may touch its own keys only (F10).
         REDIS_KEY_PREFIX: redisKeyPrefixFor(service, config.REDIS_KEY_PREFIX),
+        // The bootstrap declared the orders exchange; the leased users may not (F11).
+        ORDERS_EXCHANGE_DECLARE: 'false',
         POSTGRES_HOST: PG_AUTH.host,
         POSTGRES_PORT: String(PG_AUTH.port),
       }),
