@@ -278,6 +278,8 @@ job "api" {
         RABBITMQ_PORT       = "5672"
         RABBITMQ_VHOST      = "/"
         ORDERS_EXCHANGE     = "flowstack.orders"
+        # The Vault bootstrap declares the exchange; the leased user may only check and publish.
+        ORDERS_EXCHANGE_DECLARE = "false"
         # The api's peer on this socket is its own Envoy sidecar, not Traefik, and Envoy keeps
         # idle upstream connections for 1h by default, so "longer than the proxy's idle timeout"
         # cannot hold here. 65s only bounds idle sockets; the api closes them with a FIN that

@@ -301,6 +301,8 @@ job "worker" {
         ORDERS_QUEUE        = "flowstack.orders.store"
         WORKER_PREFETCH     = "200"
         WORKER_BATCH_SIZE   = "100"
+        # The Vault bootstrap declares the exchange; the leased user may not configure it.
+        ORDERS_EXCHANGE_DECLARE = "false"
       }
 
       resources {

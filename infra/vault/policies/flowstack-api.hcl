@@ -7,7 +7,7 @@ path "database/creds/api-readonly" {
   capabilities = ["read"]
 }
 
-# dynamic Redis ACL user limited to flowstack:* keys
+# dynamic Redis ACL user limited to its own flowstack:api:* keys
 path "database/creds/api-cache" {
   capabilities = ["read"]
 }

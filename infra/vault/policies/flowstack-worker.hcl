@@ -7,7 +7,7 @@ path "database/creds/worker-readwrite" {
   capabilities = ["read"]
 }
 
-# dynamic Redis ACL user limited to flowstack:* keys
+# dynamic Redis ACL user limited to its own flowstack:worker:* keys
 path "database/creds/worker-cache" {
   capabilities = ["read"]
 }

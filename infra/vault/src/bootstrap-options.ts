@@ -65,7 +65,15 @@ export interface BootstrapOptions {
   rabbitmqVhost: string;
   ordersExchange: string;
   ordersQueue: string;
-  /** Prefix of every Redis key the services use (the ACL allows `~<prefix>*`). */
+  /**
+   * The worker's retry delays (WORKER_RETRY_DELAYS_MS): its RabbitMQ user may declare exactly
+   * these retry queues. Default: the worker's default.
+   */
+  workerRetryDelaysMs?: readonly number[];
+  /**
+   * Base of the services' Redis key prefixes: each service owns `<base><service>:` and its ACL
+   * user allows `~<base><service>:*` only (`redisKeyPrefixFor` in @flowstack/vault/paths).
+   */
   redisKeyPrefix: string;
 }
 

@@ -22,6 +22,7 @@ import {
 } from './engine-settings.js';
 import { bootstrapIdentity } from './identity-bootstrap.js';
 import { ensurePostgresGroups } from './postgres-groups.js';
+import { ensureOrdersExchange } from './rabbitmq-topology.js';
 import { loadPolicies } from './service-policies.js';
 import { differingFields, durationSeconds, type DesiredSettings } from './settings-compare.js';
 import { createVaultHttp, vaultErrorText, type VaultHttp } from './vault-http.js';
@@ -195,7 +196,7 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     for (const service of VAULT_SERVICES) {
       await ensureSettings(
         `${db}/roles/${SERVICE_VAULT_NAMES[service].redisRole}`,
-        redisRole(options),
+        redisRole(service, options),
       );
     }
   } else {
@@ -214,6 +215,11 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
         rabbitmqRole(service, options),
       );
     }
+    const exchange = `rabbitmq exchange ${options.rabbitmqVhost} ${options.ordersExchange}`;
+    record(
+      exchange,
+      await ensureOrdersExchange(options.rabbitmq, options.rabbitmqVhost, options.ordersExchange),
+    );
   } else {
     record(`${mq}/config/connection`, 'skipped', 'no --rabbitmq-management-url');
   }

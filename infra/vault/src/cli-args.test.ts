@@ -137,4 +137,15 @@ describe('parseCliArgs', () => {
       parseCliArgs(['--address', 'a', '--workload-namespace', 'flowstack'], { VAULT_TOKEN: 't' }),
     ).toThrow(/reserved/);
   });
+  it("when given the worker's retry delays, then its RabbitMQ role is bounded to them; a bad list is refused", () => {
+    const base = ['--address', 'http://127.0.0.1:8200', '--token', 't'];
+    expect(
+      parseCliArgs([...base, '--worker-retry-delays-ms', '200, 1000'], {}).options
+        .workerRetryDelaysMs,
+    ).toEqual([200, 1000]);
+    expect(parseCliArgs(base, {}).options.workerRetryDelaysMs).toBeUndefined();
+    expect(() => parseCliArgs([...base, '--worker-retry-delays-ms', '1s'], {})).toThrow(
+      BootstrapError,
+    );
+  });
 });

@@ -41,6 +41,7 @@ of the host in /proc/<pid>/cmdline and in ps):
   --rabbitmq-vhost NAME          (default ${DEFAULTS.rabbitmqVhost})
   --orders-exchange NAME         (default ${DEFAULTS.ordersExchange})
   --orders-queue NAME            (default ${DEFAULTS.ordersQueue})
+  --worker-retry-delays-ms LIST  the worker's WORKER_RETRY_DELAYS_MS: the retry queues its user may declare (default: the worker's)
   --redis-key-prefix PREFIX      (default ${DEFAULTS.redisKeyPrefix})
   --json                         print the report as JSON
 `;
@@ -50,6 +51,16 @@ export interface CliCommand {
   json: boolean;
   /** Things the operator should hear about (never a secret). */
   warnings: string[];
+}
+
+function parseDelays(text: string): number[] {
+  const delays = text.split(',').map((part) => Number(part.trim()));
+  if (delays.some((delay) => !Number.isInteger(delay) || delay < 0)) {
+    throw new BootstrapError(
+      `--worker-retry-delays-ms ${text}: expected comma-separated non-negative integers`,
+    );
+  }
+  return delays;
 }
 
 function readPem(file: string, what: string): string {
@@ -91,6 +102,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'rabbitmq-vhost': { type: 'string', default: DEFAULTS.rabbitmqVhost },
         'orders-exchange': { type: 'string', default: DEFAULTS.ordersExchange },
         'orders-queue': { type: 'string', default: DEFAULTS.ordersQueue },
+        'worker-retry-delays-ms': { type: 'string' },
         'redis-key-prefix': { type: 'string', default: DEFAULTS.redisKeyPrefix },
         json: { type: 'boolean', default: false },
       },
@@ -192,6 +204,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
       rabbitmqVhost: values['rabbitmq-vhost'],
       ordersExchange: values['orders-exchange'],
       ordersQueue: values['orders-queue'],
+      ...(values['worker-retry-delays-ms'] === undefined
+        ? {}
+        : { workerRetryDelaysMs: parseDelays(values['worker-retry-delays-ms']) }),
       redisKeyPrefix: values['redis-key-prefix'],
     },
   };

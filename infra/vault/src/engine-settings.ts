@@ -1,4 +1,11 @@
-import { SERVICE_VAULT_NAMES, VAULT_NAMES, type VaultService } from '@flowstack/vault/paths';
+import {
+  redisKeyPrefixFor,
+  SERVICE_VAULT_NAMES,
+  VAULT_NAMES,
+  type VaultService,
+} from '@flowstack/vault/paths';
+import { workerConfigSchema } from '@flowstack/config';
+import { deadLetterQueueName, movesExchangeName, retryQueueName } from '@flowstack/queue/topology';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import type { DesiredSettings, FieldRule } from './settings-compare.js';
 import { DEFAULT_ROLE, type WorkloadRole } from './workload-roles.js';
@@ -187,30 +194,24 @@ export function redisConnection(redis: NonNullable<BootstrapOptions['redis']>): 
 }
 
 /**
- * Redis ACL rules of a service's dynamic user: its key prefix and the commands @flowstack/cache
- * sends (GET, SET with EX/NX, DEL, PING; ioredis adds CLIENT SETNAME and the INFO ready check).
+ * Redis ACL rules of a service's dynamic user: its own key prefix (`<base><service>:`, never the
+ * other's: F10, the worker could plant catalog entries the api served and priced orders by) and
+ * the commands @flowstack/cache sends (GET, SET with EX/NX/GET, DEL, PING; ioredis adds CLIENT
+ * SETNAME and the INFO ready check). Only the api runs the in-process tier, so only it may
+ * publish and subscribe, on its own invalidation channel.
  */
-export function redisAclRules(options: BootstrapOptions): string[] {
-  return [
-    `~${options.redisKeyPrefix}*`,
-    '+get',
-    '+set',
-    '+del',
-    '+ping',
-    '+info',
-    '+client|setname',
-    // The cache's in-process tier: invalidations on one channel (@flowstack/cache, `local`).
-    '+publish',
-    '+subscribe',
-    `&${options.redisKeyPrefix}invalidate`,
-  ];
+export function redisAclRules(service: VaultService, options: BootstrapOptions): string[] {
+  const prefix = redisKeyPrefixFor(service, options.redisKeyPrefix);
+  const rules = [`~${prefix}*`, '+get', '+set', '+del', '+ping', '+info', '+client|setname'];
+  if (service === 'api') rules.push('+publish', '+subscribe', `&${prefix}invalidate`);
+  return rules;
 }
 
-export function redisRole(options: BootstrapOptions): DesiredSettings {
+export function redisRole(service: VaultService, options: BootstrapOptions): DesiredSettings {
   return {
     values: {
       db_name: VAULT_NAMES.redisConnection,
-      creation_statements: [JSON.stringify(redisAclRules(options))],
+      creation_statements: [JSON.stringify(redisAclRules(service, options))],
       default_ttl: options.credentialTtl,
       max_ttl: options.credentialMaxTtl,
     },
@@ -241,26 +242,50 @@ export function rabbitmqLease(options: BootstrapOptions): DesiredSettings {
 
 const quote = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** RabbitMQ permission regexes per service (configure / write / read, as RabbitMQ checks them). */
+/** The worker's default retry delays, when the bootstrap is not told the deployed ones. */
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] =
+  workerConfigSchema.shape.WORKER_RETRY_DELAYS_MS.parse(undefined);
+
+/**
+ * RabbitMQ permission regexes per service, exactly what the code needs, as rabbit_channel.erl
+ * checks them (deps/rabbit/src): a passive `exchange.declare` or `queue.declare` needs nothing;
+ * `queue.declare` needs configure on the queue and, for a new queue with a dead-letter exchange,
+ * read on the queue and write on that exchange; `queue.bind` needs write on the queue and read on
+ * the exchange; `basic.publish` needs write on the exchange (on `amq.default` for ""); `basic.consume`
+ * and `basic.get` need read on the queue. Configure also allows deleting, so no service has it on
+ * the orders exchange (the bootstrap declares it); the worker's copies go through its own
+ * `<queue>.moves` exchange, never through `amq.default`, which would reach every queue.
+ */
 export function rabbitmqPermissions(
   service: VaultService,
   options: BootstrapOptions,
 ): { configure: string; write: string; read: string } {
   const exchange = quote(options.ordersExchange);
-  const queue = quote(options.ordersQueue);
   if (service === 'api') {
-    // Declares (assertExchange) and publishes to the orders exchange; reads nothing.
-    return { configure: `^${exchange}$`, write: `^${exchange}$`, read: '' };
+    // Checks the exchange passively and publishes to it; declares and reads nothing.
+    return { configure: '', write: `^${exchange}$`, read: '' };
   }
+  const queue = options.ordersQueue;
+  const delays = [...new Set(options.workerRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)].filter(
+    (delay) => delay > 0,
+  );
+  const own = [
+    queue,
+    deadLetterQueueName(queue),
+    movesExchangeName(queue),
+    ...delays.map((delay) => retryQueueName(queue, delay)),
+  ]
+    .map(quote)
+    .join('|');
   return {
-    // The consumer declares the exchange, its queue, <queue>.dead and <queue>.retry.<ms>.
-    configure: `^(${exchange}|${queue}|${queue}\\.dead|${queue}\\.retry\\.[0-9]+)$`,
-    // Binding its queue needs write on it; retry and dead-letter copies go through the default
-    // exchange (amq.default), which the retry queues also name as their dead-letter exchange.
-    write: `^(amq\\.default|${queue})$`,
-    // Consuming and binding need read on the queue and the exchange; declaring a queue with a
-    // dead-letter exchange needs read on that queue.
-    read: `^(${exchange}|${queue}|${queue}\\.retry\\.[0-9]+)$`,
+    // Its queues and the moves exchange (assertConsumerTopology in @flowstack/queue): declaring
+    // them also lets it delete them, which costs only itself.
+    configure: `^(${own})$`,
+    // Binding its queues (to the orders and the moves exchange) and publishing copies to moves.
+    write: `^(${own})$`,
+    // Binding from the orders exchange and from moves, consuming, replaying dead letters, and
+    // declaring a retry queue whose dead-letter exchange is moves.
+    read: `^(${exchange}|${own})$`,
   };
 }
 

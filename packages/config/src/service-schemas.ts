@@ -32,7 +32,10 @@ const common = {
     .optional()
     .describe('Redis ACL user (static credentials); unset = default user.'),
   REDIS_PASSWORD: optionalSecret('Redis password (static credentials).'),
-  REDIS_KEY_PREFIX: text('flowstack:', 'Prefix of every Redis key this process writes.'),
+  REDIS_KEY_PREFIX: text(
+    'flowstack:',
+    'Prefix of every Redis key this process writes (api and worker default to their own, flowstack:<service>:).',
+  ),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(
     250,
     'Redis command timeout; past it a read falls back to PostgreSQL instead of waiting.',
@@ -45,6 +48,10 @@ const common = {
   ORDERS_EXCHANGE: text('flowstack.orders', 'Topic exchange that order events are published to.'),
   ORDERS_QUEUE: text('flowstack.orders.store', 'Queue the worker consumes order.created from.'),
   ...dataTlsKeys,
+  ORDERS_EXCHANGE_DECLARE: bool(
+    true,
+    'Declare the orders exchange at start; false: only check that it exists. Vault-issued RabbitMQ users may not configure (so neither delete) it: with them the bootstrap declares it and this is false.',
+  ),
   ...vaultKeys,
   ...consulKeys,
   ...tracingKeys,
@@ -57,6 +64,10 @@ export const apiConfigSchema = z
     ...common,
     ...vaultCredsKeys({ postgres: 'api-readonly', redis: 'api-cache', rabbitmq: 'api-publisher' }),
     ...apiTlsKeys,
+    REDIS_KEY_PREFIX: text(
+      'flowstack:api:',
+      'Prefix of every Redis key this process writes; its Vault-issued Redis user may touch these keys only (<base><service>:, see infra/vault).',
+    ),
     PORT: port(3000, 'HTTP port of the API (0 = any free port).'),
     HOST: text('0.0.0.0', 'Address the API listens on.'),
     HTTP_BODY_LIMIT: text('16kb', 'Largest JSON body accepted; larger bodies get 413.'),
@@ -138,6 +149,10 @@ export const workerConfigSchema = z
       redis: 'worker-cache',
       rabbitmq: 'worker-consumer',
     }),
+    REDIS_KEY_PREFIX: text(
+      'flowstack:worker:',
+      'Prefix of every Redis key this process writes; its Vault-issued Redis user may touch these keys only (<base><service>:, see infra/vault).',
+    ),
     HEALTH_PORT: port(3001, 'Port of the worker health and metrics server (0 = any free port).'),
     HOST: text('0.0.0.0', 'Address the health server listens on.'),
     WORKER_PREFETCH: positiveInt(

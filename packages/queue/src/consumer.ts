@@ -9,6 +9,7 @@ import {
   HEADER,
   applicationHeaders,
   assertConsumerTopology,
+  movesExchangeName,
   copyHeaders,
   deadLetterQueueName,
   readAttempt,
@@ -420,7 +421,7 @@ class Attachment {
     try {
       await new Promise<void>((resolve, reject) => {
         channel.publish(
-          '',
+          movesExchangeName(this.spec.queue),
           queue,
           message.content,
           {

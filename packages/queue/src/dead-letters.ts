@@ -1,7 +1,13 @@
 import type { ConfirmChannel, GetMessage } from 'amqplib';
 import { ManagedConnection } from './queue-connection.js';
 import { queueMisconfigured, queueUnavailable } from './queue-errors.js';
-import { HEADER, copyHeaders, deadLetterQueueName, readAttempt } from './topology.js';
+import {
+  HEADER,
+  copyHeaders,
+  deadLetterQueueName,
+  movesExchangeName,
+  readAttempt,
+} from './topology.js';
 import type { QueueConnection } from './types.js';
 
 export interface DeadLetter {
@@ -61,7 +67,7 @@ export async function replayDeadLetters(
             name !== HEADER.deadLetteredAt,
         ),
       );
-      channel.publish('', queue, message.content, {
+      channel.publish(movesExchangeName(queue), queue, message.content, {
         persistent: true,
         messageId: message.properties.messageId as string | undefined,
         contentType: message.properties.contentType as string | undefined,

@@ -1,7 +1,13 @@
 export { createQueueConnection } from './queue-connection.js';
 export { defaultClassifyFailure } from './consumer.js';
 export { QUEUE_UNAVAILABLE } from './queue-errors.js';
-export { HEADER, deadLetterQueueName, retryQueueName } from './topology.js';
+export {
+  HEADER,
+  assertConsumerTopology,
+  deadLetterQueueName,
+  movesExchangeName,
+  retryQueueName,
+} from './topology.js';
 export type {
   SettledEvent,
   BatchSpec,

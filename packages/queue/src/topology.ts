@@ -21,6 +21,17 @@ export function retryQueueName(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}`;
 }
 
+/**
+ * The consumer's own direct exchange for its copies: retries, dead letters and replays are
+ * published here with the target queue as routing key, and only the consumer's own queues are
+ * bound to it. Publishing to the default exchange instead would need write on `amq.default`,
+ * which reaches every queue of the vhost (RabbitMQ checks a publish to "" as one to
+ * `amq.default`: `check_resource_access` in deps/rabbit/src/rabbit_access_control.erl).
+ */
+export function movesExchangeName(queue: string): string {
+  return `${queue}.moves`;
+}
+
 /** The delay before attempt `nextAttempt` (2, 3, ...); the last configured value repeats. */
 export function retryDelayFor(retryDelaysMs: readonly number[], nextAttempt: number): number {
   if (retryDelaysMs.length === 0) return 0;
@@ -57,31 +68,47 @@ export interface ConsumerTopology {
   exchange: string;
   routingKeys: readonly string[];
   retryDelaysMs: readonly number[];
+  /**
+   * Declare the exchange (default), or only check that it exists: a passive declare needs no
+   * permission, while a declare needs configure, which also allows deleting it
+   * (`exchange.declare` with `passive = true` in deps/rabbit/src/rabbit_channel.erl).
+   */
+  assertExchange?: boolean;
 }
 
 /**
- * Declares the exchange, the main queue and its bindings, the dead-letter queue and one retry
- * queue per delay. A retry queue holds a copy for its TTL, then the broker dead-letters it through
- * the default exchange back to the main queue, so waiting never blocks the consumer.
+ * Declares (or checks) the exchange, the main queue and its bindings, the dead-letter queue, one
+ * retry queue per delay and the moves exchange every copy goes through. A retry queue holds a
+ * copy for its TTL, then the broker dead-letters it through the moves exchange back to the main
+ * queue, so waiting never blocks the consumer.
  */
 export async function assertConsumerTopology(
   channel: Channel,
   topology: ConsumerTopology,
 ): Promise<void> {
-  await channel.assertExchange(topology.exchange, 'topic', { durable: true });
+  if (topology.assertExchange ?? true) {
+    await channel.assertExchange(topology.exchange, 'topic', { durable: true });
+  } else {
+    await channel.checkExchange(topology.exchange);
+  }
+  const moves = movesExchangeName(topology.queue);
+  await channel.assertExchange(moves, 'direct', { durable: true });
   await channel.assertQueue(topology.queue, { durable: true });
   await channel.assertQueue(deadLetterQueueName(topology.queue), { durable: true });
+  const own = [topology.queue, deadLetterQueueName(topology.queue)];
   for (const delay of new Set(topology.retryDelaysMs)) {
     if (delay <= 0) continue;
+    own.push(retryQueueName(topology.queue, delay));
     await channel.assertQueue(retryQueueName(topology.queue, delay), {
       durable: true,
       arguments: {
         'x-message-ttl': delay,
-        'x-dead-letter-exchange': '',
+        'x-dead-letter-exchange': moves,
         'x-dead-letter-routing-key': topology.queue,
       },
     });
   }
+  for (const queue of own) await channel.bindQueue(queue, moves, queue);
   for (const key of topology.routingKeys) {
     await channel.bindQueue(topology.queue, topology.exchange, key);
   }

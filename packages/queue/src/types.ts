@@ -83,8 +83,13 @@ export type FailureAction = 'retry' | 'dead-letter';
 export interface ConsumerSpec {
   /** Durable queue, bound to `exchange` with `routingKeys`. */
   queue: string;
-  /** Durable topic exchange (asserted). */
+  /** Durable topic exchange, declared unless `assertExchange` is false. */
   exchange: string;
+  /**
+   * Declare the exchange (default), or only check that it exists, for users without configure
+   * permission on it (the topology's owner declared it).
+   */
+  assertExchange?: boolean;
   routingKeys: string[];
   prefetch: number;
   /** After this many failed attempts the message is dead-lettered. */

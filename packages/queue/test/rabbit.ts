@@ -82,7 +82,7 @@ export class Admin {
     return reply.messageCount;
   }
 
-  /** Removes a consumer's whole topology: main, dead-letter and retry queues, and the exchange. */
+  /** Removes a consumer's whole topology: main, dead-letter and retry queues, and the exchanges. */
   async deleteTopology(
     queue: string,
     exchange: string,
@@ -90,6 +90,7 @@ export class Admin {
   ): Promise<void> {
     const queues = [queue, `${queue}.dead`, ...retryDelaysMs.map((ms) => `${queue}.retry.${ms}`)];
     for (const name of queues) await this.channel.deleteQueue(name);
+    await this.channel.deleteExchange(`${queue}.moves`);
     await this.channel.deleteExchange(exchange);
   }
 

@@ -88,6 +88,20 @@ export const SERVICE_VAULT_NAMES: Readonly<Record<VaultService, ServiceVaultName
   },
 };
 
+/** The deployment's base Redis key prefix; each service owns `<base><service>:` under it. */
+export const DEFAULT_REDIS_BASE_PREFIX = 'flowstack:';
+
+/**
+ * A service's own Redis key prefix. Its Redis ACL user may touch these keys only, and no service
+ * reads another's: a cache entry is only ever trusted by the service that wrote it.
+ */
+export function redisKeyPrefixFor(
+  service: VaultService,
+  base: string = DEFAULT_REDIS_BASE_PREFIX,
+): string {
+  return `${base}${service}:`;
+}
+
 const { database, rabbitmq, transit, pkiIntermediate, kv } = VAULT_MOUNTS;
 const { transitKey, pkiRole } = VAULT_NAMES;
 
@@ -153,7 +167,7 @@ function credsPaths(service: VaultService): VaultPathGrant[] {
       path: `${database}/creds/${names.redisRole}`,
       capabilities: ['read'],
       kind: 'database',
-      purpose: 'dynamic Redis ACL user limited to flowstack:* keys',
+      purpose: `dynamic Redis ACL user limited to its own ${redisKeyPrefixFor(service)}* keys`,
     },
     {
       path: `${rabbitmq}/creds/${names.rabbitmqRole}`,

@@ -45,6 +45,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     });
     const publisher = queue.createPublisher({
       exchange: config.ORDERS_EXCHANGE,
+      assertExchange: config.ORDERS_EXCHANGE_DECLARE,
       confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
     });
     const app = createApp({

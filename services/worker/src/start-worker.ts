@@ -73,6 +73,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         },
         {
           exchange: config.ORDERS_EXCHANGE,
+          assertExchange: config.ORDERS_EXCHANGE_DECLARE,
           queue: config.ORDERS_QUEUE,
           prefetch: config.WORKER_PREFETCH,
           batchSize: config.WORKER_BATCH_SIZE,

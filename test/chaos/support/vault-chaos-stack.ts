@@ -10,7 +10,7 @@ import { migrateDatabase } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
-import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
+import { redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { freePort } from '@flowstack/test-kit';
 import type { ChaosStack, ServiceName } from './chaos-stack.js';
@@ -140,6 +140,7 @@ export async function startVaultChaosStack(
       auditFilePath: 'discard',
       ordersExchange: base.ORDERS_EXCHANGE!,
       ordersQueue: base.ORDERS_QUEUE!,
+      workerRetryDelaysMs: base.WORKER_RETRY_DELAYS_MS!.split(',').map(Number),
       redisKeyPrefix: base.REDIS_KEY_PREFIX!,
     });
   };
@@ -152,6 +153,10 @@ export async function startVaultChaosStack(
     VAULT_ADDR: url,
     VAULT_JWT_FILE: await writeWorkloadJwt(dir, service, privateKey),
     VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
+    // The Vault-issued Redis users may touch their own service's keys only.
+    REDIS_KEY_PREFIX: redisKeyPrefixFor(service, base.REDIS_KEY_PREFIX),
+    // The bootstrap declared the orders exchange; the leased users may not.
+    ORDERS_EXCHANGE_DECLARE: 'false',
   });
   const envs = { worker: await envOf('worker'), api: await envOf('api') };
   const output: string[] = [];

@@ -3,7 +3,13 @@ import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
-import { pathsFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import { pathsFor, redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import {
+  assertConsumerTopology,
+  deadLetterQueueName,
+  movesExchangeName,
+  retryQueueName,
+} from '@flowstack/queue';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -31,6 +37,9 @@ const REDIS_PORT = Number(process.env['REDIS_PORT'] ?? 6379);
 const RUN = randomUUID().slice(0, 8);
 const EXCHANGE = `lp-${RUN}.orders`;
 const QUEUE = `lp-${RUN}.orders.store`;
+/** Someone else's queue in the same vhost. */
+const VICTIM = `lp-${RUN}.victim`;
+const RETRY_DELAYS_MS = [1000];
 const AMQP_HOST = process.env['RABBITMQ_HOST'] ?? '127.0.0.1';
 const AMQP_PORT = Number(process.env['RABBITMQ_PORT'] ?? 5672);
 
@@ -131,6 +140,7 @@ beforeAll(async () => {
     rabbitmqVhost: DEFAULTS.rabbitmqVhost,
     ordersExchange: EXCHANGE,
     ordersQueue: QUEUE,
+    workerRetryDelaysMs: RETRY_DELAYS_MS,
     redisKeyPrefix: DEFAULTS.redisKeyPrefix,
   };
   await bootstrapVault(options);
@@ -506,9 +516,11 @@ describe('the worker group writes only what the worker stores (PostgreSQL 5433)'
   });
 });
 
-describe('Vault-issued Redis users', () => {
-  it('when the api cache user writes under flowstack:, then it may; elsewhere or FLUSHALL, then NOPERM', async () => {
-    const user = await creds(tokens.api, 'database/creds/api-cache');
+describe('Vault-issued Redis users: one key prefix per service (F10)', () => {
+  const prefixOf = (service: 'api' | 'worker') =>
+    redisKeyPrefixFor(service, DEFAULTS.redisKeyPrefix);
+
+  async function redisAs(user: { username: string; password: string }): Promise<Redis> {
     const redis = new Redis({
       host: REDIS_HOST,
       port: REDIS_PORT,
@@ -518,17 +530,95 @@ describe('Vault-issued Redis users', () => {
       maxRetriesPerRequest: 0,
       connectionName: 'vault-policies-test',
     });
+    await redis.connect();
+    return redis;
+  }
+
+  /** 'ok', or the first word of Redis's refusal (NOPERM for an ACL refusal). */
+  async function answer(run: () => Promise<unknown>): Promise<string> {
     try {
-      await redis.connect();
-      const key = `flowstack:lp-test:${randomUUID()}`;
-      expect(await redis.set(key, '1', 'EX', 30)).toBe('OK');
-      expect(await redis.get(key)).toBe('1');
-      expect(await redis.del(key)).toBe(1);
-      await expect(redis.set(`other:${randomUUID()}`, '1')).rejects.toThrow(/NOPERM/);
-      await expect(redis.flushall()).rejects.toThrow(/NOPERM/);
-      await expect(redis.keys('flowstack:*')).rejects.toThrow(/NOPERM/);
+      await run();
+      return 'ok';
+    } catch (error) {
+      return String((error as Error).message).split(' ')[0] ?? 'error';
+    }
+  }
+
+  it("when each cache user sends what @flowstack/cache sends on its own keys, then Redis allows it; the other service's keys, shared keys and admin commands get NOPERM", async () => {
+    let granted = 0;
+    let refused = 0;
+    for (const service of ['api', 'worker'] as const) {
+      const own = prefixOf(service);
+      const other = prefixOf(service === 'api' ? 'worker' : 'api');
+      const redis = await redisAs(
+        await creds(tokens[service], `database/creds/${SERVICE_VAULT_NAMES[service].redisRole}`),
+      );
+      try {
+        const key = `${own}lp:${randomUUID()}`;
+        const allowed: [string, () => Promise<unknown>][] = [
+          ['SET EX', () => redis.set(key, '1', 'EX', 30)],
+          ['SET NX EX GET', () => redis.call('SET', `${key}:claim`, '1', 'EX', '30', 'NX', 'GET')],
+          ['GET', () => redis.get(key)],
+          ['DEL', () => redis.del(key, `${key}:claim`)],
+          ['PING', () => redis.ping()],
+          ['INFO', () => redis.info('server')],
+          ['CLIENT SETNAME', () => redis.client('SETNAME', 'lp')],
+        ];
+        if (service === 'api')
+          allowed.push(['PUBLISH', () => redis.publish(`${own}invalidate`, 'x')]);
+        const denied: [string, () => Promise<unknown>][] = [
+          ["GET the other's key", () => redis.get(`${other}product:hand-grinder`)],
+          ["SET the other's key", () => redis.set(`${other}product:lp-${RUN}`, '{}', 'EX', 30)],
+          ["DEL the other's key", () => redis.del(`${other}order:pending:lp-${RUN}`)],
+          [
+            'SET under the shared base',
+            () => redis.set(`${DEFAULTS.redisKeyPrefix}lp-${RUN}`, '1'),
+          ],
+          ['SET elsewhere', () => redis.set(`other:${randomUUID()}`, '1')],
+          ["PUBLISH on the other's channel", () => redis.publish(`${other}invalidate`, 'x')],
+          ['KEYS', () => redis.keys(`${own}*`)],
+          ['SCAN', () => redis.scan(0)],
+          ['FLUSHALL', () => redis.flushall()],
+          ['CONFIG GET', () => redis.config('GET', 'dir')],
+          ['ACL LIST', () => redis.acl('LIST')],
+          ['EVAL', () => redis.eval('return 1', 0)],
+        ];
+        if (service === 'worker') {
+          denied.push(['PUBLISH on its own prefix', () => redis.publish(`${own}invalidate`, 'x')]);
+        }
+        for (const [what, run] of allowed) {
+          expect([service, what, await answer(run)]).toEqual([service, what, 'ok']);
+          granted += 1;
+        }
+        for (const [what, run] of denied) {
+          expect([service, what, await answer(run)]).toEqual([service, what, 'NOPERM']);
+          refused += 1;
+        }
+      } finally {
+        redis.disconnect();
+      }
+    }
+    report(`redis cache users: ${granted} commands granted, ${refused} refused`);
+  });
+
+  it("when the worker's cache user plants a product where the api caches its catalog, then NOPERM and the api's key stays empty", async () => {
+    const forged = `${prefixOf('api')}product:lp-forged-${RUN}`;
+    const worker = await redisAs(
+      await creds(tokens.worker, `database/creds/${SERVICE_VAULT_NAMES.worker.redisRole}`),
+    );
+    const api = await redisAs(
+      await creds(tokens.api, `database/creds/${SERVICE_VAULT_NAMES.api.redisRole}`),
+    );
+    try {
+      const product = { id: `lp-forged-${RUN}`, name: 'Forged', priceCents: 1, currency: 'EUR' };
+      expect(await answer(() => worker.set(forged, JSON.stringify(product), 'EX', 120))).toBe(
+        'NOPERM',
+      );
+      // The api's own user reads what the api would serve: nothing was planted.
+      expect(await api.get(forged)).toBeNull();
     } finally {
-      redis.disconnect();
+      worker.disconnect();
+      api.disconnect();
     }
   });
 });
@@ -542,9 +632,11 @@ async function deleteTopology(): Promise<void> {
   });
   try {
     const channel = await connection.createChannel();
-    for (const queue of [QUEUE, `${QUEUE}.dead`, `${QUEUE}.retry.1000`]) {
+    const retries = RETRY_DELAYS_MS.map((delay) => retryQueueName(QUEUE, delay));
+    for (const queue of [QUEUE, deadLetterQueueName(QUEUE), ...retries, VICTIM]) {
       await channel.deleteQueue(queue);
     }
+    await channel.deleteExchange(movesExchangeName(QUEUE));
     await channel.deleteExchange(EXCHANGE);
   } finally {
     await connection.close();
@@ -572,8 +664,37 @@ async function outcome(
   }
 }
 
-describe('Vault-issued RabbitMQ users', () => {
+/** Publishes one persistent message and waits for the broker's confirm. */
+async function publishConfirmed(
+  channel: amqp.ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+): Promise<void> {
+  channel.publish(exchange, routingKey, Buffer.from('{}'), { persistent: true });
+  await channel.waitForConfirms();
+}
+
+describe('Vault-issued RabbitMQ users (F11)', () => {
   const ACCESS_REFUSED = 403;
+  const moves = movesExchangeName(QUEUE);
+  let admin: amqp.ChannelModel;
+
+  beforeAll(async () => {
+    admin = await amqp.connect({
+      hostname: AMQP_HOST,
+      port: AMQP_PORT,
+      username: process.env['RABBITMQ_ADMIN_USER'] ?? 'guest',
+      password: process.env['RABBITMQ_ADMIN_PASSWORD'] ?? 'guest',
+    });
+    // Another tenant's queue in the same vhost, which neither service may reach.
+    const channel = await admin.createChannel();
+    await channel.assertQueue(VICTIM, { durable: false });
+    await channel.close();
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+  });
 
   async function connectAs(user: { username: string; password: string }) {
     const connection = await amqp.connect({
@@ -586,55 +707,132 @@ describe('Vault-issued RabbitMQ users', () => {
     return connection;
   }
 
-  it('when the worker declares its topology, consumes and moves a copy to its retry queue, then the broker allows it; publishing to the orders exchange is refused', async () => {
+  async function messagesIn(queue: string): Promise<number> {
+    const channel = await admin.createChannel();
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close();
+    }
+  }
+
+  /** Each step must be allowed ('ok') or refused (403); returns how many of each were checked. */
+  async function checkBothWays(
+    connection: amqp.ChannelModel,
+    who: string,
+    allowed: [string, (channel: amqp.ConfirmChannel) => Promise<unknown>][],
+    refused: [string, (channel: amqp.ConfirmChannel) => Promise<unknown>][],
+  ): Promise<[number, number]> {
+    for (const [what, step] of allowed) {
+      expect([who, what, await outcome(connection, step)]).toEqual([who, what, 'ok']);
+    }
+    for (const [what, step] of refused) {
+      expect([who, what, await outcome(connection, step)]).toEqual([who, what, ACCESS_REFUSED]);
+    }
+    return [allowed.length, refused.length];
+  }
+
+  it('when the worker sets up and runs its consumer, then the broker allows it; deleting or declaring the orders exchange, reaching any other queue or an unconfigured retry queue is refused', async () => {
     const connection = await connectAs(
       await creds(tokens.worker, 'rabbitmq/creds/worker-consumer'),
     );
     try {
-      // The topology @flowstack/queue declares for consume({ queue, exchange, retryDelaysMs: [1000] }).
-      const declared = await outcome(connection, async (channel) => {
-        await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
-        await channel.assertQueue(QUEUE, { durable: true });
-        await channel.assertQueue(`${QUEUE}.dead`, { durable: true });
-        await channel.assertQueue(`${QUEUE}.retry.1000`, {
-          durable: true,
-          arguments: {
-            'x-message-ttl': 1000,
-            'x-dead-letter-exchange': '',
-            'x-dead-letter-routing-key': QUEUE,
-          },
-        });
-        await channel.bindQueue(QUEUE, EXCHANGE, 'order.created');
-        await channel.consume(QUEUE, () => undefined);
-        channel.publish('', `${QUEUE}.dead`, Buffer.from('{}'), { persistent: true });
-        await channel.waitForConfirms();
-      });
-      expect(declared).toBe('ok');
-      const published = await outcome(connection, async (channel) => {
-        channel.publish(EXCHANGE, 'order.created', Buffer.from('{}'));
-        await channel.waitForConfirms();
-      });
-      expect(published).toBe(ACCESS_REFUSED);
+      const retry = retryQueueName(QUEUE, RETRY_DELAYS_MS[0]!);
+      const [granted, refused] = await checkBothWays(
+        connection,
+        'worker',
+        [
+          [
+            'its topology, the exchange checked passively',
+            (channel) =>
+              assertConsumerTopology(channel, {
+                queue: QUEUE,
+                exchange: EXCHANGE,
+                routingKeys: ['order.created'],
+                retryDelaysMs: RETRY_DELAYS_MS,
+                assertExchange: false,
+              }),
+          ],
+          ['consume its queue', (channel) => channel.consume(QUEUE, () => undefined)],
+          ['a retry copy through moves', (channel) => publishConfirmed(channel, moves, retry)],
+          [
+            'a dead letter through moves',
+            (channel) => publishConfirmed(channel, moves, deadLetterQueueName(QUEUE)),
+          ],
+          ['read a dead letter', (channel) => channel.get(deadLetterQueueName(QUEUE))],
+          ['replay through moves', (channel) => publishConfirmed(channel, moves, QUEUE)],
+        ],
+        [
+          [
+            'delete the orders exchange',
+            (channel) => channel.deleteExchange(EXCHANGE, { ifUnused: true }),
+          ],
+          [
+            'declare the orders exchange',
+            (channel) => channel.assertExchange(EXCHANGE, 'topic', { durable: true }),
+          ],
+          ['publish to the orders exchange', (channel) => publishConfirmed(channel, EXCHANGE, 'x')],
+          [
+            "publish to another tenant's queue via amq.default",
+            (channel) => publishConfirmed(channel, '', VICTIM),
+          ],
+          ['publish to amq.topic', (channel) => publishConfirmed(channel, 'amq.topic', VICTIM)],
+          ['bind another queue to moves', (channel) => channel.bindQueue(VICTIM, moves, VICTIM)],
+          ['consume another queue', (channel) => channel.consume(VICTIM, () => undefined)],
+          ['purge another queue', (channel) => channel.purgeQueue(VICTIM)],
+          [
+            'declare a retry queue of a delay it does not use',
+            (channel) => channel.assertQueue(`${QUEUE}.retry.999999999`, { durable: true }),
+          ],
+          [
+            'declare an exchange of its own',
+            (channel) => channel.assertExchange(`lp-${RUN}.other`, 'fanout'),
+          ],
+        ],
+      );
+      expect(await messagesIn(VICTIM)).toBe(0);
+      report(`rabbitmq worker user: ${granted} operations granted, ${refused} refused`);
     } finally {
       await connection.close();
     }
   });
 
-  it('when the api publishes to the orders exchange, then the broker confirms; consuming or declaring a queue is refused', async () => {
+  it('when the api checks the orders exchange and publishes to it, then the broker confirms; deleting or declaring it, any queue or other exchange is refused', async () => {
     const connection = await connectAs(await creds(tokens.api, 'rabbitmq/creds/api-publisher'));
     try {
-      const published = await outcome(connection, async (channel) => {
-        await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
-        channel.publish(EXCHANGE, 'order.created', Buffer.from('{}'), { persistent: true });
-        await channel.waitForConfirms();
-      });
-      expect(published).toBe('ok');
-      expect(await outcome(connection, (channel) => channel.consume(QUEUE, () => undefined))).toBe(
-        ACCESS_REFUSED,
+      const [granted, refused] = await checkBothWays(
+        connection,
+        'api',
+        [
+          ['check the orders exchange', (channel) => channel.checkExchange(EXCHANGE)],
+          [
+            'publish to the orders exchange',
+            (channel) => publishConfirmed(channel, EXCHANGE, 'order.created'),
+          ],
+        ],
+        [
+          [
+            'delete the orders exchange',
+            (channel) => channel.deleteExchange(EXCHANGE, { ifUnused: true }),
+          ],
+          [
+            'declare the orders exchange',
+            (channel) => channel.assertExchange(EXCHANGE, 'topic', { durable: true }),
+          ],
+          [
+            "publish to another tenant's queue via amq.default",
+            (channel) => publishConfirmed(channel, '', VICTIM),
+          ],
+          ["publish to the worker's moves", (channel) => publishConfirmed(channel, moves, QUEUE)],
+          ['consume the orders queue', (channel) => channel.consume(QUEUE, () => undefined)],
+          ['declare a queue', (channel) => channel.assertQueue(`lp-${RUN}.api-own`)],
+          [
+            'bind a queue to the orders exchange',
+            (channel) => channel.bindQueue(VICTIM, EXCHANGE, '#'),
+          ],
+        ],
       );
-      expect(await outcome(connection, (channel) => channel.assertQueue(`lp-${RUN}.api-own`))).toBe(
-        ACCESS_REFUSED,
-      );
+      report(`rabbitmq api user: ${granted} operations granted, ${refused} refused`);
     } finally {
       await connection.close();
     }

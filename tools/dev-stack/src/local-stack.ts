@@ -22,6 +22,27 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * With Vault the services lease every credential; the administrators' static ones (RabbitMQ's
+ * `guest`, for one) stay with the bootstrap and are not in their environment (F17).
+ */
+const STATIC_CREDENTIAL_KEYS = [
+  'POSTGRES_USER',
+  'POSTGRES_PASSWORD',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'RABBITMQ_USER',
+  'RABBITMQ_PASSWORD',
+];
+
+export function withoutStaticCredentials(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(env).filter(([key]) => !STATIC_CREDENTIAL_KEYS.includes(key)),
+  );
+}
+
 export class MissingDependencyError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
@@ -102,7 +123,11 @@ export async function startLocalStack(options: {
   const spawnOne = (name: 'api' | 'worker') =>
     spawnService({
       name,
-      env: { ...options.env, ...vault?.serviceEnv(name), ...consul?.serviceEnv(name) },
+      env: {
+        ...(vault === undefined ? options.env : withoutStaticCredentials(options.env)),
+        ...vault?.serviceEnv(name),
+        ...consul?.serviceEnv(name),
+      },
       onLine: (line, stream) => options.onLine?.(name, line, stream),
     });
   let worker: ServiceProcess;

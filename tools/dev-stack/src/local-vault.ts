@@ -1,22 +1,32 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonConfigSchema, loadConfig } from '@flowstack/config';
+import { commonConfigSchema, loadConfig, workerConfigSchema } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import type { Logger } from '@flowstack/observability';
+import {
+  claimScratchFolder,
+  SCRATCH_PREFIX,
+  sweepLeftovers,
+  type LeftoverSweep,
+} from './leftovers.js';
 import { rabbitmqManagement } from './preflight.js';
-import { SERVICE_VAULT_NAMES } from '@flowstack/vault';
-import { startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
+import { redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault';
+import { parseDuration, startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 
 type Service = 'api' | 'worker';
 
 export interface LocalVault {
   url: string;
+  /** Random for each run (never the well-known `root`); `npm run dev` prints it once. */
   rootToken: string;
   double: VaultDouble;
+  /** What earlier, killed stacks had left behind and this start removed. */
+  leftovers: LeftoverSweep;
   /** Environment for one service: JWT login, PostgreSQL on the password-checking cluster. */
   serviceEnv(service: Service): Record<string, string>;
   stop(): Promise<void>;
@@ -68,10 +78,37 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
     seed: options.seed ?? true,
   });
 
-  const double = await startVaultDouble({ port: options.port ?? 8200 });
+  const redisAdmin = {
+    username: options.env.REDIS_ADMIN_USER ?? 'default',
+    password: options.env.REDIS_ADMIN_PASSWORD ?? 'local-nopass',
+  };
+  const credentialMaxTtl = options.credentialMaxTtl ?? '24h';
+  const leftovers = await sweepLeftovers({
+    postgres: {
+      host: PG_AUTH.host,
+      port: PG_AUTH.port,
+      user: PG_AUTH.adminUser,
+      password: PG_AUTH.adminPassword,
+    },
+    redis: { host: config.REDIS_HOST, port: config.REDIS_PORT, ...redisAdmin },
+    // The longest a local stack's credential lives (the default max TTL is the longest used).
+    maxCredentialAgeSeconds: Math.max(parseDuration(credentialMaxTtl), 24 * 3600),
+    logger: options.logger,
+  });
+
+  const double = await startVaultDouble({
+    port: options.port ?? 8200,
+    rootToken: `hvs.${randomBytes(24).toString('base64url')}`,
+  });
+  const dir = await mkdtemp(join(tmpdir(), SCRATCH_PREFIX));
+  const stop = async () => {
+    await double.stop();
+    // Workload JWTs and the audit log of this run.
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
+    await claimScratchFolder(dir);
     const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const dir = await mkdtemp(join(tmpdir(), 'flowstack-vault-'));
     await bootstrapVault({
       ...DEFAULTS,
       address: double.url,
@@ -79,21 +116,19 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       postgres: {
         url: `postgresql://${PG_AUTH.adminUser}:${PG_AUTH.adminPassword}@${PG_AUTH.host}:${PG_AUTH.port}/${config.POSTGRES_DB}`,
       },
-      redis: {
-        host: config.REDIS_HOST,
-        port: config.REDIS_PORT,
-        username: options.env.REDIS_ADMIN_USER ?? 'default',
-        password: options.env.REDIS_ADMIN_PASSWORD ?? 'local-nopass',
-      },
+      redis: { host: config.REDIS_HOST, port: config.REDIS_PORT, ...redisAdmin },
       rabbitmq: (({ url, username, password }) => ({ managementUrl: url, username, password }))(
         rabbitmqManagement({ ...options.env, RABBITMQ_HOST: config.RABBITMQ_HOST }),
       ),
       jwt: { publicKeys: [await exportSPKI(publicKey)] },
       credentialTtl: options.credentialTtl ?? '1h',
-      credentialMaxTtl: options.credentialMaxTtl ?? '24h',
+      credentialMaxTtl,
       auditFilePath: join(dir, 'audit.log'),
       ordersExchange: config.ORDERS_EXCHANGE,
       ordersQueue: config.ORDERS_QUEUE,
+      workerRetryDelaysMs: workerConfigSchema.shape.WORKER_RETRY_DELAYS_MS.parse(
+        options.env.WORKER_RETRY_DELAYS_MS,
+      ),
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
       ...options.identity,
     });
@@ -105,18 +140,23 @@ export async function startLocalVault(options: LocalVaultOptions): Promise<Local
       url: double.url,
       rootToken: double.rootToken,
       double,
+      leftovers,
       serviceEnv: (service) => ({
         VAULT_AUTH_METHOD: 'jwt',
         VAULT_ADDR: options.servicesAddress ?? double.url,
         VAULT_JWT_FILE: jwtFiles[service],
         VAULT_JWT_ROLE: SERVICE_VAULT_NAMES[service].jwtRole,
+        // Its Vault-issued Redis user may touch its own keys only (F10).
+        REDIS_KEY_PREFIX: redisKeyPrefixFor(service, config.REDIS_KEY_PREFIX),
+        // The bootstrap declared the orders exchange; the leased users may not (F11).
+        ORDERS_EXCHANGE_DECLARE: 'false',
         POSTGRES_HOST: PG_AUTH.host,
         POSTGRES_PORT: String(PG_AUTH.port),
       }),
-      stop: () => double.stop(),
+      stop,
     };
   } catch (error) {
-    await double.stop();
+    await stop();
     throw error;
   }
 }

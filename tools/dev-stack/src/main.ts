@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { createLogger } from '@flowstack/observability';
 import { startIdentitySources, type IdentitySources } from './identity-sources.js';
+import type { LeftoverSweep } from './leftovers.js';
 import { MissingDependencyError, startLocalStack } from './local-stack.js';
 import { PG_AUTH } from './local-vault.js';
-import { devStackChecks, runPreflight } from './preflight.js';
+import { devStackChecks, redisDefaultUserOpen, runPreflight } from './preflight.js';
 
 /**
  * `npm run dev`: the whole local stack in one terminal. Log lines of api and worker are shown
@@ -16,15 +17,19 @@ const env: Record<string, string | undefined> = {
   PORT: '3000',
   HEALTH_PORT: '3001',
   HOST: '127.0.0.1',
-  // RabbitMQ's out-of-the-box user, which only logs in from localhost. Deployments set their own.
-  RABBITMQ_USER: 'guest',
-  RABBITMQ_PASSWORD: 'guest',
+  // Without Vault the services log in as RabbitMQ's out-of-the-box user (localhost only); with
+  // Vault they lease their own and guest stays with the bootstrap (RABBITMQ_ADMIN_USER).
+  ...(useVault ? {} : { RABBITMQ_USER: 'guest', RABBITMQ_PASSWORD: 'guest' }),
   API_DOCS_ENABLED: 'true',
   ...process.env,
 };
 // Its own JSON lines would drown the readable ones below; only problems are shown.
 const logger = createLogger({ service: 'dev-stack', level: 'warn' });
 const write = (text: string) => process.stdout.write(`${text}\n`);
+
+function leftoverText(swept: LeftoverSweep): string {
+  return `${swept.postgresRoles} expired PostgreSQL roles, ${swept.redisUsers} Redis users, ${swept.scratchFolders} folders`;
+}
 
 function show(service: string, line: string): void {
   try {
@@ -70,6 +75,10 @@ try {
         vaultUrl: `http://127.0.0.1:${vaultPort}`,
       })
     : undefined;
+  const redisOpen = await redisDefaultUserOpen(
+    env.REDIS_HOST ?? '127.0.0.1',
+    Number(env.REDIS_PORT ?? 6379),
+  );
   const stack = await startLocalStack({
     env,
     logger,
@@ -81,8 +90,14 @@ try {
 flowstack is running.
   API        ${stack.api.url}   (docs: ${stack.api.url}/docs, OpenAPI: ${stack.api.url}/openapi.json)
   worker     ${stack.worker.url}   (health and metrics)
-  Vault      ${stack.vault === undefined ? 'off (static credentials; drop --no-vault to use it)' : `${stack.vault.url}   (double; api and worker log in with JWT)`}
-${stack.vault && identity ? `${identity.banner.join('\n')}\n` : ''}  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
+  Vault      ${
+    stack.vault === undefined
+      ? 'off (static credentials; drop --no-vault to use it)'
+      : `${stack.vault.url}   (double; api and worker log in with JWT)
+             root token ${stack.vault.rootToken}   (new each run, shown only here)
+             removed from earlier runs: ${leftoverText(stack.vault.leftovers)}`
+  }
+${stack.vault && identity ? `${identity.banner.join('\n')}\n` : ''}${redisOpen ? `  Redis      its default user needs no password: any local process can read or flush the cache\n             (close it: docs/security.md, "Redis default user")\n` : ''}  Consul     ${stack.consul === undefined ? 'off (static addresses; drop --no-consul to use it)' : `${stack.consul.url}   (double, DNS ${stack.consul.dns}; api and worker register and discover there)`}
 
 Try:
   curl ${stack.api.url}/v1/products

@@ -9,6 +9,7 @@ import {
   findUnreachable,
   localDependencies,
   portCheck,
+  redisDefaultUserOpen,
   rabbitmqManagement,
   rabbitmqManagementCheck,
   runPreflight,
@@ -179,5 +180,23 @@ describe('runPreflight', () => {
     expect(lines).toEqual([
       `LDAP server (slapd-missing-${process.pid}) is not installed; install it with: sudo bash scripts/install-slapd.sh`,
     ]);
+  });
+});
+
+describe('redisDefaultUserOpen', () => {
+  it('when Redis answers an unauthenticated PING, then the default user is open; NOAUTH or no server, then not', async () => {
+    // The machine's Redis keeps its default user open for the tests that share it.
+    expect(await redisDefaultUserOpen('127.0.0.1', 6379)).toBe(true);
+    const closed = createServer((socket) => {
+      socket.once('data', () => socket.write('-NOAUTH Authentication required.\r\n'));
+    });
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = closed.address() as { port: number };
+      expect(await redisDefaultUserOpen('127.0.0.1', port)).toBe(false);
+    } finally {
+      closed.close();
+    }
+    expect(await redisDefaultUserOpen('127.0.0.1', await closedPort())).toBe(false);
   });
 });

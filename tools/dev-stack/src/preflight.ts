@@ -52,6 +52,33 @@ export function isReachable(host: string, port: number, timeoutMs = 2000): Promi
   });
 }
 
+/**
+ * Whether Redis serves a connection that never authenticated (its `default` user is on and
+ * `nopass`): then any local process may read or flush every key, whatever the leased users'
+ * ACLs say. The machine's shared Redis is like that; `npm run dev` says so instead of changing it.
+ */
+export function redisDefaultUserOpen(
+  host: string,
+  port: number,
+  timeoutMs = 2000,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let reply = '';
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
+}
+
 export interface Dependency {
   name: string;
   host: string;

@@ -2,11 +2,9 @@ import type { Cache } from '@flowstack/cache';
 import type { Database } from '@flowstack/db';
 import type { Logger } from '@flowstack/observability';
 import { findProducts } from '../data-access/product-repository.js';
-import { findStoredOrder, insertOrderOnce } from '../data-access/order-repository.js';
-import { cacheKeys } from './cache-keys.js';
+import { insertOrderOnce } from '../data-access/order-repository.js';
 import { orderCreatedMessageSchema } from '../order-created.js';
 import { parseOrThrow } from './order-schemas.js';
-import { toPublicOrder } from './get-order.js';
 import { priceOrder } from './price-order.js';
 
 export interface StoreOrderDeps {
@@ -34,30 +32,12 @@ export async function storeOrder(
     return insertOrderOnce(tx, priceOrder(message, catalog));
   });
 
-  await refreshCache(deps, message.orderId);
+  // Nothing is written to Redis (as in storeOrders): the api caches the stored view on the first
+  // GET. The worker's Redis user has no access to the api's keys, so that nothing it writes is
+  // ever served or trusted by the api (F10).
   deps.logger.info(
     { orderId: message.orderId, duplicate: !stored },
     stored ? 'order stored' : 'order already stored',
   );
   return { stored };
-}
-
-/**
- * After commit, best effort: the stored view is written ahead so the next GET is a hit. The
- * key's claim (`order:pending:<id>`) stays until it expires: it is what refuses the key reused
- * with another body, and GET looks for the stored order before it.
- */
-async function refreshCache(deps: StoreOrderDeps, orderId: string): Promise<void> {
-  try {
-    const order = await findStoredOrder(deps.db, orderId);
-    if (order !== undefined) {
-      await deps.cache.setJson(
-        cacheKeys.storedOrder(orderId),
-        toPublicOrder(order),
-        deps.cacheTtlSeconds,
-      );
-    }
-  } catch (error) {
-    deps.logger.warn({ orderId, err: error }, 'cache not refreshed after store');
-  }
 }

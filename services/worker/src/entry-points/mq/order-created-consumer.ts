@@ -3,6 +3,8 @@ import type { Consumer, QueueConnection } from '@flowstack/queue';
 
 export interface OrderConsumerOptions {
   exchange: string;
+  /** Declare the exchange, or only check it exists (users without configure on it). */
+  assertExchange: boolean;
   queue: string;
   prefetch: number;
   /** Orders per transaction; 1 turns batching off. */
@@ -26,6 +28,7 @@ export function consumeOrderCreated(
   return connection.consume({
     queue: options.queue,
     exchange: options.exchange,
+    assertExchange: options.assertExchange,
     routingKeys: [ORDER_CREATED],
     prefetch: options.prefetch,
     maxAttempts: options.maxAttempts,
