@@ -14,5 +14,6 @@ export type {
   PublisherOptions,
   QueueConnection,
   QueueConnectionOptions,
+  QueueType,
 } from './types.js';
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';
