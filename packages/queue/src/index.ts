@@ -1,5 +1,5 @@
 export { createQueueConnection } from './queue-connection.js';
-export { defaultClassifyFailure } from './consumer.js';
+export { defaultClassifyFailure } from './failure-routing.js';
 export { QUEUE_UNAVAILABLE } from './queue-errors.js';
 export { HEADER, deadLetterQueueName, retryQueueName } from './topology.js';
 export type {

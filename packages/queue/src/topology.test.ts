@@ -1,7 +1,7 @@
 import { AppError } from '@flowstack/errors';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, createWaker } from './backoff.js';
-import { defaultClassifyFailure } from './consumer.js';
+import { defaultClassifyFailure } from './failure-routing.js';
 import { describeError } from './queue-errors.js';
 import {
   HEADER,
