@@ -1,6 +1,6 @@
 export { createQueueConnection } from './queue-connection.js';
-export { defaultClassifyFailure } from './consumer.js';
-export { QUEUE_UNAVAILABLE } from './queue-errors.js';
+export { defaultClassifyFailure } from './failure-routing.js';
+export { MIGRATE_COMMAND, QUEUE_TOPOLOGY_CHANGED, QUEUE_UNAVAILABLE } from './queue-errors.js';
 export {
   HEADER,
   assertConsumerTopology,
@@ -20,5 +20,11 @@ export type {
   PublisherOptions,
   QueueConnection,
   QueueConnectionOptions,
+  QueueType,
 } from './types.js';
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';
+export {
+  migrateQueues,
+  type QueueMigrationOptions,
+  type QueueMigrationReport,
+} from './queue-migration.js';

@@ -7,10 +7,16 @@ import {
 } from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 import { backoffDelay, createWaker } from './backoff.js';
+import { BrokerNodes } from './broker-nodes.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
 import type { Generation } from './generation.js';
 import { ConfirmPublisher, type PublisherHost } from './publisher.js';
-import { describeError, queueMisconfigured, queueUnavailable } from './queue-errors.js';
+import {
+  describeError,
+  queueMisconfigured,
+  queueUnavailable,
+  topologyChanged,
+} from './queue-errors.js';
 import { deadLetterQueueName } from './topology.js';
 import type {
   Consumer,
@@ -57,6 +63,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   private unsubscribe: () => void = () => undefined;
   private unsubscribeMove: () => void = () => undefined;
   private address: ServiceAddress;
+  private readonly nodes: BrokerNodes;
   private readonly waker = createWaker();
   private readonly waiters = new Set<ConnectedWaiter>();
   private readonly publishers = new Set<ConfirmPublisher>();
@@ -66,7 +73,8 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   constructor(private readonly options: QueueConnectionOptions) {
     this.logger = options.logger.child({ component: 'queue' });
     this.metrics = options.metrics;
-    this.address = options.address?.current() ?? { host: options.host, port: options.port };
+    this.nodes = BrokerNodes.from(options);
+    this.address = options.address?.current() ?? this.nodes.current();
   }
 
   get connected(): boolean {
@@ -132,7 +140,10 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
       // Lost the connection meanwhile: the consumer attaches on the next one.
       if (generation.closed) return consumer;
       await consumer.stop();
-      throw queueMisconfigured(`cannot consume from ${spec.queue}: ${describeError(error)}`, error);
+      throw (
+        topologyChanged(spec.queue, error) ??
+        queueMisconfigured(`cannot consume from ${spec.queue}: ${describeError(error)}`, error)
+      );
     }
     return consumer;
   }
@@ -189,7 +200,10 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   }
 
   private unavailable(waitedMs?: number): Error {
-    const where = `RabbitMQ at ${this.address.host}:${this.address.port}`;
+    const where = `RabbitMQ at ${this.nodes
+      .all()
+      .map(({ host, port }) => `${host}:${port}`)
+      .join(', ')}`;
     const waited =
       waitedMs === undefined ? 'is not connected' : `not reachable within ${waitedMs} ms`;
     const last = this.lastError === undefined ? '' : ` (${this.lastError})`;
@@ -208,6 +222,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     let attempt = 0;
     while (!this.closing && !this.connected) {
       attempt += 1;
+      this.address = this.nodes.current();
       try {
         const credentials = await this.options.credentials.current();
         const generation = await this.open(credentials);
@@ -216,19 +231,27 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
           return;
         }
         this.logger.info(
-          { attempt, generation: generation.id, credentials: credentials.generation },
+          {
+            attempt,
+            generation: generation.id,
+            credentials: credentials.generation,
+            node: generation.address,
+          },
           'connected to RabbitMQ',
         );
+        this.nodes.connected();
         await this.install(generation);
         attempt = 0;
       } catch (error) {
         this.lastError = describeError(error);
-        const delayMs = this.backoff(attempt);
+        const failedRounds = this.nodes.failed();
+        // Another node is tried at once; the backoff is per round of all nodes.
+        const delayMs = failedRounds === 0 ? 0 : this.backoff(failedRounds);
         this.logger.warn(
-          { attempt, delayMs, error: this.lastError },
+          { attempt, node: this.address, delayMs, error: this.lastError },
           'RabbitMQ connection attempt failed; retrying',
         );
-        await this.waker.sleep(delayMs);
+        if (delayMs > 0) await this.waker.sleep(delayMs);
       }
     }
   }
@@ -299,7 +322,11 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     if (this.current !== generation) return;
     this.current = undefined;
     if (this.closing) return;
-    this.logger.warn({ generation: generation.id }, 'RabbitMQ connection lost; reconnecting');
+    this.nodes.lost();
+    this.logger.warn(
+      { generation: generation.id, node: generation.address },
+      'RabbitMQ connection lost; reconnecting',
+    );
     this.ensureConnecting();
   }
 
@@ -309,6 +336,16 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
    */
   private move(next: ServiceAddress): Promise<void> {
     if (this.closing || sameAddress(next, this.address)) return Promise.resolve();
+    // In a cluster any healthy node serves: stay on the current one while it is a candidate.
+    const current = this.current;
+    if (
+      this.options.address?.candidates !== undefined &&
+      current !== undefined &&
+      !current.closed &&
+      this.nodes.includes(current.address)
+    ) {
+      return Promise.resolve();
+    }
     const from = this.address;
     this.address = { host: next.host, port: next.port };
     this.logger.info({ from, to: this.address }, 'RabbitMQ moved; reconnecting to the new address');
@@ -398,6 +435,12 @@ function validateSpec(spec: ConsumerSpec): void {
   }
   if (spec.retryDelaysMs.some((delay) => !Number.isInteger(delay) || delay < 0)) {
     problems.push('retryDelaysMs must be non-negative integers');
+  }
+  if (
+    spec.deliveryLimit !== undefined &&
+    (!Number.isInteger(spec.deliveryLimit) || spec.deliveryLimit < 1)
+  ) {
+    problems.push('deliveryLimit must be >= 1');
   }
   if (spec.batch !== undefined) {
     const { maxMessages, maxWaitMs = 0 } = spec.batch;

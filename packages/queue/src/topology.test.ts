@@ -1,9 +1,16 @@
 import { AppError } from '@flowstack/errors';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, createWaker } from './backoff.js';
-import { defaultClassifyFailure } from './consumer.js';
+import { defaultClassifyFailure } from './failure-routing.js';
 import { describeError } from './queue-errors.js';
-import { HEADER, applicationHeaders, copyHeaders, readAttempt, retryDelayFor } from './topology.js';
+import {
+  HEADER,
+  applicationHeaders,
+  consumerQueues,
+  copyHeaders,
+  readAttempt,
+  retryDelayFor,
+} from './topology.js';
 
 describe('retryDelayFor', () => {
   it('when attempts go past the configured delays, then the last delay repeats', () => {
@@ -76,5 +83,71 @@ describe('failure helpers', () => {
     expect(readAttempt({ [HEADER.attempt]: '2' })).toBe(2);
     expect(readAttempt({ [HEADER.attempt]: 'nonsense' })).toBe(1);
     expect(readAttempt({})).toBe(1);
+  });
+});
+
+describe('consumerQueues', () => {
+  const topology = {
+    queue: 'orders',
+    exchange: 'orders.exchange',
+    routingKeys: ['order.#'],
+    retryDelaysMs: [100, 500, 500],
+  };
+
+  it('when no type is given, then the main, dead-letter and every retry queue are quorum queues', () => {
+    const queues = consumerQueues(topology);
+    expect(queues.map((queue) => queue.name)).toEqual([
+      'orders',
+      'orders.dead',
+      'orders.retry.100',
+      'orders.retry.500',
+    ]);
+    for (const queue of queues) expect(queue.arguments['x-queue-type']).toBe('quorum');
+    const atLeastOnce = {
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    };
+    expect(queues[0]?.arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 20,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'orders.dead',
+      ...atLeastOnce,
+    });
+    // Listing dead letters requeues them: a limit on the dead-letter queue would drop them.
+    expect(queues[1]?.arguments).toEqual({ 'x-queue-type': 'quorum' });
+    expect(queues[2]?.arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-message-ttl': 100,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'orders',
+      ...atLeastOnce,
+    });
+    expect(
+      consumerQueues({ ...topology, deliveryLimit: 3 })[0]?.arguments['x-delivery-limit'],
+    ).toBe(3);
+  });
+
+  it('when the type is classic, then the arguments are those queues had before quorum queues', () => {
+    expect(consumerQueues({ ...topology, queueType: 'classic' })).toEqual([
+      { name: 'orders', arguments: {} },
+      { name: 'orders.dead', arguments: {} },
+      {
+        name: 'orders.retry.100',
+        arguments: {
+          'x-message-ttl': 100,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': 'orders',
+        },
+      },
+      {
+        name: 'orders.retry.500',
+        arguments: {
+          'x-message-ttl': 500,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': 'orders',
+        },
+      },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import type { QueueType } from './types.js';
 
 /** Headers this package owns. They travel with retry and dead-letter copies. */
 export const HEADER = {
@@ -11,7 +12,8 @@ export const HEADER = {
 } as const;
 
 const OWN_PREFIX = 'x-flowstack-';
-const BROKER_DEATH_HEADERS = ['x-death', 'x-first-death-', 'x-last-death-'];
+/** The broker's bookkeeping: dead-lettering history, and a quorum queue's redelivery count. */
+const BROKER_DEATH_HEADERS = ['x-death', 'x-first-death-', 'x-last-death-', 'x-delivery-count'];
 
 export function deadLetterQueueName(queue: string): string {
   return `${queue}.dead`;
@@ -63,11 +65,20 @@ export function readAttempt(headers: Record<string, unknown>): number {
   return Number.isInteger(value) && value >= 1 ? value : 1;
 }
 
+/**
+ * Deliveries of one message that end without a settlement (the worker died, a drain timed out, the
+ * connection dropped) before the quorum queue dead-letters it. RabbitMQ 4's own default; 3.x has
+ * none, so a message that kills its consumer would come back forever.
+ */
+export const DEFAULT_DELIVERY_LIMIT = 20;
+
 export interface ConsumerTopology {
   queue: string;
   exchange: string;
   routingKeys: readonly string[];
   retryDelaysMs: readonly number[];
+  queueType?: QueueType;
+  deliveryLimit?: number;
   /**
    * Declare the exchange (default), or only check that it exists: a passive declare needs no
    * permission, while a declare needs configure, which also allows deleting it
@@ -77,10 +88,90 @@ export interface ConsumerTopology {
 }
 
 /**
- * Declares (or checks) the exchange, the main queue and its bindings, the dead-letter queue, one
- * retry queue per delay and the moves exchange every copy goes through. A retry queue holds a
- * copy for its TTL, then the broker dead-letters it through the moves exchange back to the main
- * queue, so waiting never blocks the consumer.
+ * Dead-letter through the consumer's moves exchange with the broker's at-least-once strategy: the
+ * message leaves the source queue only after the target confirmed it. The default, at-most-once,
+ * drops it when the target is unavailable (its leader being elected). at-least-once needs overflow
+ * `reject-publish`; with the default drop-head the broker silently falls back to at-most-once
+ * (rabbitmq-server deps/rabbit/src/rabbit_quorum_queue.erl, dlh/5). Without x-max-length the
+ * overflow setting never refuses a publish.
+ */
+function quorumDeadLetterTo(topology: ConsumerTopology, queue: string): Record<string, unknown> {
+  return {
+    'x-dead-letter-exchange': movesExchangeName(topology.queue),
+    'x-dead-letter-routing-key': queue,
+    'x-dead-letter-strategy': 'at-least-once',
+    'x-overflow': 'reject-publish',
+  };
+}
+
+export interface QueueDeclaration {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/**
+ * The queues of one consumer with their arguments: the main queue, its dead-letter queue and one
+ * retry queue per delay. A retry queue holds a copy for its TTL, then the broker dead-letters it
+ * through the moves exchange back to the main queue, so waiting never blocks the consumer.
+ */
+export function consumerQueues(topology: ConsumerTopology): QueueDeclaration[] {
+  return (topology.queueType ?? 'quorum') === 'quorum'
+    ? quorumQueues(topology)
+    : classicQueues(topology);
+}
+
+/** The arguments queues had before quorum queues: a deployment on RABBITMQ_QUEUE_TYPE=classic. */
+function classicQueues(topology: ConsumerTopology): QueueDeclaration[] {
+  return [
+    { name: topology.queue, arguments: {} },
+    { name: deadLetterQueueName(topology.queue), arguments: {} },
+    ...retryDelays(topology).map((delay) => ({
+      name: retryQueueName(topology.queue, delay),
+      arguments: {
+        'x-message-ttl': delay,
+        'x-dead-letter-exchange': movesExchangeName(topology.queue),
+        'x-dead-letter-routing-key': topology.queue,
+      },
+    })),
+  ];
+}
+
+/**
+ * Quorum queues (3.10 has per-queue message TTL and at-least-once dead-lettering for them). The
+ * main queue dead-letters a message redelivered `deliveryLimit` times without a settlement: the
+ * poison that kills its consumer, which the consumer cannot count itself. The dead-letter queue has
+ * no limit: listing dead letters reads and requeues them.
+ */
+function quorumQueues(topology: ConsumerTopology): QueueDeclaration[] {
+  const quorum = { 'x-queue-type': 'quorum' };
+  return [
+    {
+      name: topology.queue,
+      arguments: {
+        ...quorum,
+        'x-delivery-limit': topology.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+        ...quorumDeadLetterTo(topology, deadLetterQueueName(topology.queue)),
+      },
+    },
+    { name: deadLetterQueueName(topology.queue), arguments: quorum },
+    ...retryDelays(topology).map((delay) => ({
+      name: retryQueueName(topology.queue, delay),
+      arguments: {
+        ...quorum,
+        'x-message-ttl': delay,
+        ...quorumDeadLetterTo(topology, topology.queue),
+      },
+    })),
+  ];
+}
+
+function retryDelays(topology: ConsumerTopology): number[] {
+  return [...new Set(topology.retryDelaysMs)].filter((delay) => delay > 0);
+}
+
+/**
+ * Declares (or checks) the exchange, the consumer's queues (see consumerQueues), the moves exchange
+ * every copy goes through with each own queue bound to it under its name, and the bindings.
  */
 export async function assertConsumerTopology(
   channel: Channel,
@@ -93,22 +184,10 @@ export async function assertConsumerTopology(
   }
   const moves = movesExchangeName(topology.queue);
   await channel.assertExchange(moves, 'direct', { durable: true });
-  await channel.assertQueue(topology.queue, { durable: true });
-  await channel.assertQueue(deadLetterQueueName(topology.queue), { durable: true });
-  const own = [topology.queue, deadLetterQueueName(topology.queue)];
-  for (const delay of new Set(topology.retryDelaysMs)) {
-    if (delay <= 0) continue;
-    own.push(retryQueueName(topology.queue, delay));
-    await channel.assertQueue(retryQueueName(topology.queue, delay), {
-      durable: true,
-      arguments: {
-        'x-message-ttl': delay,
-        'x-dead-letter-exchange': moves,
-        'x-dead-letter-routing-key': topology.queue,
-      },
-    });
+  for (const queue of consumerQueues(topology)) {
+    await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
+    await channel.bindQueue(queue.name, moves, queue.name);
   }
-  for (const queue of own) await channel.bindQueue(queue, moves, queue);
   for (const key of topology.routingKeys) {
     await channel.bindQueue(topology.queue, topology.exchange, key);
   }

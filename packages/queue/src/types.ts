@@ -1,9 +1,26 @@
-import type { AddressSource, CredentialSource, TlsPeer } from '@flowstack/credentials';
+import type {
+  AddressSource,
+  CredentialSource,
+  ServiceAddress,
+  TlsPeer,
+} from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
+
+/**
+ * `quorum`: replicated on a majority of the cluster's nodes (Raft), the default. `classic`: one
+ * node's queue, for a broker without quorum queues or a deployment not migrated yet.
+ */
+export type QueueType = 'quorum' | 'classic';
 
 export interface QueueConnectionOptions {
   host: string;
   port: number;
+  /**
+   * The nodes of a RabbitMQ cluster; when set (non-empty) it replaces host/port. Connecting tries
+   * them in turn: a failed attempt or a lost connection moves to the next node, and the backoff
+   * grows once per full round, so a dead node costs one attempt, not a backoff.
+   */
+  nodes?: readonly ServiceAddress[];
   vhost: string;
   credentials: CredentialSource;
   /**
@@ -90,6 +107,16 @@ export interface ConsumerSpec {
    * permission on it (the topology's owner declared it).
    */
   assertExchange?: boolean;
+  /**
+   * Type of the main, retry and dead-letter queues. Default 'quorum'. A queue that exists with the
+   * other type is not changed (the broker cannot): consume() fails naming the migration.
+   */
+  queueType?: QueueType;
+  /**
+   * Quorum only: deliveries of one message that end unsettled (consumer died, drain timed out,
+   * connection lost) before the broker dead-letters it (`x-delivery-limit`). Default 20.
+   */
+  deliveryLimit?: number;
   routingKeys: string[];
   prefetch: number;
   /** After this many failed attempts the message is dead-lettered. */

@@ -75,6 +75,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
           exchange: config.ORDERS_EXCHANGE,
           assertExchange: config.ORDERS_EXCHANGE_DECLARE,
           queue: config.ORDERS_QUEUE,
+          queueType: config.RABBITMQ_QUEUE_TYPE,
           prefetch: config.WORKER_PREFETCH,
           batchSize: config.WORKER_BATCH_SIZE,
           maxAttempts: config.WORKER_MAX_ATTEMPTS,

@@ -1,11 +1,12 @@
 import { ORDER_CREATED, storeOrder, storeOrders, type StoreOrderDeps } from '@flowstack/domain';
-import type { Consumer, QueueConnection } from '@flowstack/queue';
+import type { Consumer, QueueConnection, QueueType } from '@flowstack/queue';
 
 export interface OrderConsumerOptions {
   exchange: string;
   /** Declare the exchange, or only check it exists (users without configure on it). */
   assertExchange: boolean;
   queue: string;
+  queueType: QueueType;
   prefetch: number;
   /** Orders per transaction; 1 turns batching off. */
   batchSize: number;
@@ -29,6 +30,7 @@ export function consumeOrderCreated(
     queue: options.queue,
     exchange: options.exchange,
     assertExchange: options.assertExchange,
+    queueType: options.queueType,
     routingKeys: [ORDER_CREATED],
     prefetch: options.prefetch,
     maxAttempts: options.maxAttempts,
