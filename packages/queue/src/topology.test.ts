@@ -110,7 +110,7 @@ describe('consumerQueues', () => {
     expect(queues[0]?.arguments).toEqual({
       'x-queue-type': 'quorum',
       'x-delivery-limit': 20,
-      'x-dead-letter-exchange': '',
+      'x-dead-letter-exchange': 'orders.moves',
       'x-dead-letter-routing-key': 'orders.dead',
       ...atLeastOnce,
     });
@@ -119,7 +119,7 @@ describe('consumerQueues', () => {
     expect(queues[2]?.arguments).toEqual({
       'x-queue-type': 'quorum',
       'x-message-ttl': 100,
-      'x-dead-letter-exchange': '',
+      'x-dead-letter-exchange': 'orders.moves',
       'x-dead-letter-routing-key': 'orders',
       ...atLeastOnce,
     });
@@ -128,7 +128,7 @@ describe('consumerQueues', () => {
     ).toBe(3);
   });
 
-  it('when the type is classic, then the arguments are those queues had before quorum queues', () => {
+  it('when the type is classic, then the retry queues dead-letter through the moves exchange and nothing is quorum', () => {
     expect(consumerQueues({ ...topology, queueType: 'classic' })).toEqual([
       { name: 'orders', arguments: {} },
       { name: 'orders.dead', arguments: {} },
@@ -136,7 +136,7 @@ describe('consumerQueues', () => {
         name: 'orders.retry.100',
         arguments: {
           'x-message-ttl': 100,
-          'x-dead-letter-exchange': '',
+          'x-dead-letter-exchange': 'orders.moves',
           'x-dead-letter-routing-key': 'orders',
         },
       },
@@ -144,7 +144,7 @@ describe('consumerQueues', () => {
         name: 'orders.retry.500',
         arguments: {
           'x-message-ttl': 500,
-          'x-dead-letter-exchange': '',
+          'x-dead-letter-exchange': 'orders.moves',
           'x-dead-letter-routing-key': 'orders',
         },
       },

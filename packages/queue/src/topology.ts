@@ -120,7 +120,7 @@ export function consumerQueues(topology: ConsumerTopology): QueueDeclaration[] {
     : classicQueues(topology);
 }
 
-/** The arguments queues had before quorum queues: a deployment on RABBITMQ_QUEUE_TYPE=classic. */
+/** Classic queues: a deployment on RABBITMQ_QUEUE_TYPE=classic (a broker without quorum queues). */
 function classicQueues(topology: ConsumerTopology): QueueDeclaration[] {
   return [
     { name: topology.queue, arguments: {} },
