@@ -300,7 +300,14 @@ export async function healRabbitPartition(
   await awaitClusterFormed(cluster);
 }
 
-/** `host:port,host:port,...`: the AMQP addresses of every node, for RABBITMQ_HOSTS. */
-export function rabbitClusterHosts(cluster: RabbitCluster): string {
-  return cluster.nodes.map((node) => `127.0.0.1:${node.amqpPort}`).join(',');
+/**
+ * `host:port,host:port,...`: the AMQP addresses of every node, for RABBITMQ_HOSTS, starting at node
+ * `startAt`, so instances given different starts spread their connections over the nodes.
+ */
+export function rabbitClusterHosts(cluster: RabbitCluster, startAt = 0): string {
+  const { nodes } = cluster;
+  return nodes
+    .map((_, i) => nodes[(i + startAt) % nodes.length]!)
+    .map((node) => `127.0.0.1:${node.amqpPort}`)
+    .join(',');
 }

@@ -1,0 +1,51 @@
+import { quorumReplicas, rabbitClusterHosts, type RabbitCluster } from '@flowstack/test-kit';
+import type { ThrowawayServers } from '@flowstack/test-kit';
+import { runDrill, type DrillContext, type DrillOutcome, type DrillSpec } from './drill.js';
+
+/**
+ * What api and worker need to run on the cluster: every node in RABBITMQ_HOSTS (the connection
+ * rotates through them when one goes), the order queue and its retry and dead-letter queues as
+ * quorum queues. RABBITMQ_PORT names the first node for anything that reads only one address.
+ */
+export function clusterEnv(
+  cluster: RabbitCluster,
+  options: { startAt?: number; queueType?: 'quorum' | 'classic' } = {},
+): Record<string, string> {
+  const first = cluster.nodes[(options.startAt ?? 0) % cluster.nodes.length]!;
+  return {
+    RABBITMQ_HOSTS: rabbitClusterHosts(cluster, options.startAt),
+    RABBITMQ_HOST: '127.0.0.1',
+    RABBITMQ_PORT: String(first.amqpPort),
+    RABBITMQ_QUEUE_TYPE: options.queueType ?? 'quorum',
+  };
+}
+
+export interface ClusterDrillSpec extends Omit<DrillSpec, 'servers' | 'inject' | 'brokerCluster'> {
+  servers: ThrowawayServers;
+  cluster: RabbitCluster;
+  inject: (context: DrillContext & { cluster: RabbitCluster }) => Promise<number>;
+}
+
+/** A drill of test/chaos/support/drill.ts with api and worker on the three-node cluster. */
+export function runClusterDrill(spec: ClusterDrillSpec): Promise<DrillOutcome> {
+  const { cluster, inject, ...rest } = spec;
+  const env = { ...clusterEnv(cluster), ...spec.env };
+  return runDrill({
+    ...rest,
+    env,
+    brokerCluster: { queueType: env.RABBITMQ_QUEUE_TYPE! },
+    inject: (context) => inject({ ...context, cluster }),
+  });
+}
+
+/** After the drill every node holds an online replica of the queue again, or it is a violation. */
+export async function replicasBack(cluster: RabbitCluster, queue: string): Promise<string[]> {
+  try {
+    const { online } = await quorumReplicas(cluster, queue);
+    return online.length === cluster.nodes.length
+      ? []
+      : [`only ${online.length} of ${cluster.nodes.length} replicas of ${queue} online`];
+  } catch (error) {
+    return [`no leader of ${queue} after the drill: ${String(error)}`];
+  }
+}
