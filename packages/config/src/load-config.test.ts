@@ -65,6 +65,52 @@ describe('loadConfig', () => {
   });
 });
 
+describe('RabbitMQ cluster keys', () => {
+  it('when RABBITMQ_QUEUE_TYPE is unset, then queues are quorum; classic is accepted, others fail', () => {
+    expect(loadConfig('worker', workerConfigSchema, {}).RABBITMQ_QUEUE_TYPE).toBe('quorum');
+    expect(
+      loadConfig('api', apiConfigSchema, { RABBITMQ_QUEUE_TYPE: 'classic' }).RABBITMQ_QUEUE_TYPE,
+    ).toBe('classic');
+    expect(() =>
+      loadConfig('worker', workerConfigSchema, { RABBITMQ_QUEUE_TYPE: 'stream' }),
+    ).toThrow(/RABBITMQ_QUEUE_TYPE/);
+  });
+
+  it('when RABBITMQ_HOSTS lists nodes, then they parse in order, IPv6 bracketed', () => {
+    const config = loadConfig('worker', workerConfigSchema, {
+      RABBITMQ_HOSTS: ' rabbit-1:5672, 10.0.0.2:5673 ,[::1]:5674',
+    });
+    expect(config.RABBITMQ_HOSTS).toEqual([
+      { host: 'rabbit-1', port: 5672 },
+      { host: '10.0.0.2', port: 5673 },
+      { host: '::1', port: 5674 },
+    ]);
+    expect(loadConfig('worker', workerConfigSchema, {}).RABBITMQ_HOSTS).toBeUndefined();
+    expect(loadConfig('worker', workerConfigSchema, { RABBITMQ_HOSTS: '' }).RABBITMQ_HOSTS).toBe(
+      undefined,
+    );
+  });
+
+  it.each([
+    ['rabbit-1', 'no port'],
+    ['rabbit-1:0', 'port 0'],
+    ['rabbit-1:70000', 'port out of range'],
+    ['rabbit-1:5672,,rabbit-2:5672', 'an empty entry'],
+    ['::1:5672', 'IPv6 without brackets'],
+    ['rabbit-1:5672,rabbit-1:5672', 'a node twice'],
+    ['amqp://rabbit-1:5672', 'a URL'],
+  ])('when RABBITMQ_HOSTS is %j (%s), then start-up fails naming the key', (value) => {
+    let thrown: unknown;
+    try {
+      loadConfig('api', apiConfigSchema, { RABBITMQ_HOSTS: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems.map((p) => p.key)).toEqual(['RABBITMQ_HOSTS']);
+  });
+});
+
 describe('documentConfig', () => {
   it.each([
     ['api', apiConfigSchema],

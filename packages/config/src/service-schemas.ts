@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { apiTlsKeys, vaultCredsKeys, vaultKeys } from './vault-keys.js';
 import { consulKeys } from './consul-keys.js';
 import { tracingKeys } from './tracing-keys.js';
-import { bool, logLevel, msList, optionalSecret, port, positiveInt, text } from './fields.js';
+import {
+  bool,
+  brokerList,
+  logLevel,
+  msList,
+  optionalSecret,
+  port,
+  positiveInt,
+  text,
+} from './fields.js';
 
 /** Keys every flowstack process shares: logging, shutdown, and the three data services. */
 const common = {
@@ -38,6 +47,15 @@ const common = {
   ),
   RABBITMQ_HOST: text('127.0.0.1', 'RabbitMQ host.'),
   RABBITMQ_PORT: port(5672, 'RabbitMQ AMQP port.'),
+  RABBITMQ_HOSTS: brokerList(
+    'RabbitMQ cluster nodes as comma-separated host:port ([v6]:port); when set it replaces RABBITMQ_HOST/RABBITMQ_PORT and the connection tries the nodes in turn.',
+  ),
+  RABBITMQ_QUEUE_TYPE: z
+    .enum(['quorum', 'classic'])
+    .default('quorum')
+    .describe(
+      'Type of the queues this process declares: quorum (replicated, the default) or classic. An existing queue of the other type is not changed: run `npm run -w @flowstack/worker queues:migrate`.',
+    ),
   RABBITMQ_VHOST: text('/', 'RabbitMQ virtual host.'),
   RABBITMQ_USER: text('guest', 'RabbitMQ user (static credentials).'),
   RABBITMQ_PASSWORD: optionalSecret('RabbitMQ password (static credentials).'),

@@ -69,6 +69,20 @@ describe('discoverService', () => {
     );
   });
 
+  it('when several instances are healthy, then every one is a candidate, the one in use first', async () => {
+    const name = uniqueName('rabbitmq');
+    await registerDependency(name, `${name}-b`, 15673);
+    const discovered = await discoverService(target.client, name, { logger });
+    onTestFinished(() => discovered.close());
+    await registerDependency(name, `${name}-a`, 15672);
+    await registerDependency(name, `${name}-c`, 15674, false);
+    await eventually(
+      () => discovered.candidates?.().map((address) => address.port),
+      (ports) => ports?.length === 2,
+    );
+    expect(discovered.candidates?.().map((address) => address.port)).toEqual([15673, 15672]);
+  });
+
   it('when no instance is healthy, then discovery fails after the timeout with a 503 error', async () => {
     const name = uniqueName('rabbitmq');
     await registerDependency(name, `${name}-a`, 15672, false);

@@ -1,5 +1,6 @@
 import {
   createManualAddressSource,
+  sameAddress,
   type AddressSource,
   type ManualAddressSource,
   type ServiceAddress,
@@ -95,6 +96,14 @@ export function toDiscovered(
     description: source.description,
     current: () => source.current(),
     onMove: (listener) => source.onMove(listener),
+    candidates: () => {
+      const current = source.current();
+      const others = [...follower.instances()]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((instance) => ({ host: instance.host, port: instance.port }))
+        .filter((address) => !sameAddress(address, current));
+      return [current, ...others];
+    },
     instances: () => follower.instances(),
     close,
   };

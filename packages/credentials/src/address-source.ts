@@ -15,6 +15,11 @@ export interface AddressSource {
   /** Where the address comes from, for logs: "static", "consul:redis". */
   readonly description: string;
   current(): ServiceAddress;
+  /**
+   * Every address that serves the dependency right now (a cluster's healthy nodes), current()
+   * first. Absent when there is only ever one.
+   */
+  candidates?(): ServiceAddress[];
   /** Calls the listener with each new address. Returns an unsubscribe function. */
   onMove(listener: MoveListener): () => void;
 }

@@ -263,7 +263,10 @@ describe('consumer', () => {
     let most = 0;
     let done = 0;
     await admin.channel.assertExchange(t.exchange, 'topic', { durable: true });
-    await admin.channel.assertQueue(t.queue, { durable: true });
+    await admin.channel.assertQueue(t.queue, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
     await admin.channel.bindQueue(t.queue, t.exchange, 'order.*');
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>

@@ -1,5 +1,5 @@
 export { createQueueConnection } from './queue-connection.js';
-export { defaultClassifyFailure } from './consumer.js';
+export { defaultClassifyFailure } from './failure-routing.js';
 export { QUEUE_UNAVAILABLE } from './queue-errors.js';
 export { HEADER, deadLetterQueueName, retryQueueName } from './topology.js';
 export type {
@@ -14,5 +14,6 @@ export type {
   PublisherOptions,
   QueueConnection,
   QueueConnectionOptions,
+  QueueType,
 } from './types.js';
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createManualAddressSource, createManualCredentialSource } from '@flowstack/credentials';
 import { isAppError } from '@flowstack/errors';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startTcpProxy, waitFor } from '@flowstack/test-kit';
+import { closedPort, startTcpProxy, waitFor } from '@flowstack/test-kit';
 import {
   Admin,
   connect,
@@ -15,7 +15,7 @@ import {
   sleep,
   queueName,
 } from '../test/rabbit.js';
-import type { ConsumedMessage, ConsumerSpec } from './types.js';
+import type { ConsumedMessage, ConsumerSpec, Publisher, QueueConnection } from './types.js';
 
 let admin: Admin;
 beforeAll(async () => {
@@ -30,6 +30,40 @@ function names(prefix: string) {
   const exchange = `${queue}.exchange`;
   onTestFinished(() => admin.deleteTopology(queue, exchange));
   return { queue, exchange, connectionName: `${queue}.connection` };
+}
+
+/** Publishes until the broker accepts (connected, queue bound again): for after a disruption. */
+async function publishOnceAccepted(
+  publisher: Publisher,
+  routingKey: string,
+  body: unknown,
+  messageId: string,
+  what: string,
+): Promise<void> {
+  await waitFor(async () => {
+    try {
+      await publisher.publish(routingKey, body, { messageId });
+      return true;
+    } catch {
+      return false;
+    }
+  }, what);
+}
+
+/** Consumes `queue`, collecting the ids of the messages handled. */
+async function consumeIds(
+  connection: QueueConnection,
+  queue: string,
+  exchange: string,
+): Promise<string[]> {
+  const received: string[] = [];
+  await connection.consume(
+    specFor(queue, exchange, (message) => {
+      received.push(message.messageId);
+      return Promise.resolve();
+    }),
+  );
+  return received;
 }
 
 function specFor(
@@ -56,13 +90,7 @@ describe('queue connection', () => {
     const t = connect({ connectionName });
     onTestFinished(() => t.connection.close());
     await t.connection.waitUntilConnected(10_000);
-    const received: string[] = [];
-    await t.connection.consume(
-      specFor(queue, exchange, (message) => {
-        received.push(message.messageId);
-        return Promise.resolve();
-      }),
-    );
+    const received = await consumeIds(t.connection, queue, exchange);
     const publisher = t.connection.createPublisher({ exchange });
     await publisher.publish('order.created', { n: 1 }, { messageId: 'before' });
     await waitFor(() => received.includes('before'), 'the first message');
@@ -73,14 +101,13 @@ describe('queue connection', () => {
       'the loss to be noticed',
     );
     await waitFor(() => t.connection.connected, 'the reconnect');
-    await waitFor(async () => {
-      try {
-        await publisher.publish('order.created', { n: 2 }, { messageId: 'after' });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'a publish after the reconnect');
+    await publishOnceAccepted(
+      publisher,
+      'order.created',
+      { n: 2 },
+      'after',
+      'a publish after the reconnect',
+    );
 
     await waitFor(() => received.includes('after'), 'the message after the reconnect');
     expect(received.filter((id) => id === 'after')).toHaveLength(1);
@@ -152,13 +179,7 @@ describe('queue connection', () => {
     const t = connect();
     onTestFinished(() => t.connection.close());
     await t.connection.waitUntilConnected(10_000);
-    const received: string[] = [];
-    await t.connection.consume(
-      specFor(queue, exchange, (message) => {
-        received.push(message.messageId);
-        return Promise.resolve();
-      }),
-    );
+    const received = await consumeIds(t.connection, queue, exchange);
 
     await admin.channel.deleteQueue(queue);
 
@@ -167,14 +188,7 @@ describe('queue connection', () => {
       'the re-attach',
     );
     const publisher = t.connection.createPublisher({ exchange });
-    await waitFor(async () => {
-      try {
-        await publisher.publish('order.x', {}, { messageId: 'again' });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'the queue to be bound again');
+    await publishOnceAccepted(publisher, 'order.x', {}, 'again', 'the queue to be bound again');
     await waitFor(() => received.includes('again'), 'the message after the re-attach');
     expect(t.connection.connected).toBe(true);
   });
@@ -194,14 +208,7 @@ describe('queue connection', () => {
     await t.connection.waitUntilConnected(10_000);
     await consuming;
     const publisher = t.connection.createPublisher({ exchange });
-    await waitFor(async () => {
-      try {
-        await publisher.publish('order.x', {}, { messageId: 'late' });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'a routable publish');
+    await publishOnceAccepted(publisher, 'order.x', {}, 'late', 'a routable publish');
     await waitFor(() => received.includes('late'), 'the message');
   });
 
@@ -258,13 +265,7 @@ describe('queue connection', () => {
     const t = connect({ credentials: source, rotationAttempts: 2 });
     onTestFinished(() => t.connection.close());
     await t.connection.waitUntilConnected(10_000);
-    const received: string[] = [];
-    await t.connection.consume(
-      specFor(queue, exchange, (message) => {
-        received.push(message.messageId);
-        return Promise.resolve();
-      }),
-    );
+    const received = await consumeIds(t.connection, queue, exchange);
     const secret = `wrong-${randomUUID()}`;
 
     await expect(source.rotate({ username: 'nobody-here', password: secret })).rejects.toThrow();
@@ -312,5 +313,74 @@ describe('queue connection', () => {
     );
     expect(received.filter((id) => id === 'in-flight')).toHaveLength(1);
     expect(t.logLines.join('\n')).toContain('RabbitMQ moved');
+  });
+});
+
+describe('queue connection to a list of nodes', () => {
+  it('when the first node is down, then it connects to the next one without waiting a backoff', async () => {
+    const { queue, exchange } = names('nodes-first-down');
+    const down = await closedPort();
+    const proxy = await startTcpProxy(RABBIT);
+    onTestFinished(() => proxy.close());
+    const t = connect({
+      nodes: [
+        { host: '127.0.0.1', port: down },
+        { host: '127.0.0.1', port: proxy.port },
+      ],
+      // A backoff after one dead node would outlast the wait below.
+      reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+    expect(proxy.connections()).toBe(1);
+    const received = await consumeIds(t.connection, queue, exchange);
+    await t.connection.createPublisher({ exchange }).publish('order.x', {}, { messageId: 'n1' });
+    await waitFor(() => received.includes('n1'), 'the message through the second node');
+  });
+
+  it('when the connection to a node is lost, then it reconnects to the next node and consumes there', async () => {
+    const { queue, exchange } = names('nodes-lost');
+    const first = await startTcpProxy(RABBIT);
+    const second = await startTcpProxy(RABBIT);
+    onTestFinished(() => first.close());
+    onTestFinished(() => second.close());
+    const t = connect({
+      nodes: [
+        { host: '127.0.0.1', port: first.port },
+        { host: '127.0.0.1', port: second.port },
+      ],
+    });
+    onTestFinished(() => t.connection.close());
+    await t.connection.waitUntilConnected(10_000);
+    const received = await consumeIds(t.connection, queue, exchange);
+    expect([first.connections(), second.connections()]).toEqual([1, 0]);
+
+    first.cut();
+    await waitFor(() => second.connections() === 1 && t.connection.connected, 'the second node');
+    const publisher = t.connection.createPublisher({ exchange });
+    await publishOnceAccepted(
+      publisher,
+      'order.x',
+      {},
+      'after-loss',
+      'a publish on the second node',
+    );
+    await waitFor(() => received.includes('after-loss'), 'the message on the second node');
+    expect(t.logLines.join('\n')).toContain('RabbitMQ connection lost');
+  });
+
+  it('when every node is down, then readiness names them all', async () => {
+    const nodes = [
+      { host: '127.0.0.1', port: await closedPort() },
+      { host: '127.0.0.1', port: await closedPort() },
+    ];
+    const t = connect({ nodes });
+    onTestFinished(() => t.connection.close());
+    const error = await t.connection.waitUntilConnected(300).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(isAppError(error) && error.code).toBe('queue-unavailable');
+    for (const node of nodes) expect(String(error)).toContain(`127.0.0.1:${node.port}`);
   });
 });

@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import { sameAddress, type Credentials, type ServiceAddress } from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
 import { backoffDelay, createWaker } from './backoff.js';
+import { BrokerNodes } from './broker-nodes.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
 import type { Generation } from './generation.js';
 import { ConfirmPublisher, type PublisherHost } from './publisher.js';
@@ -52,6 +53,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   private unsubscribe: () => void = () => undefined;
   private unsubscribeMove: () => void = () => undefined;
   private address: ServiceAddress;
+  private readonly nodes: BrokerNodes;
   private readonly waker = createWaker();
   private readonly waiters = new Set<ConnectedWaiter>();
   private readonly publishers = new Set<ConfirmPublisher>();
@@ -61,7 +63,8 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   constructor(private readonly options: QueueConnectionOptions) {
     this.logger = options.logger.child({ component: 'queue' });
     this.metrics = options.metrics;
-    this.address = options.address?.current() ?? { host: options.host, port: options.port };
+    this.nodes = BrokerNodes.from(options);
+    this.address = options.address?.current() ?? this.nodes.current();
   }
 
   get connected(): boolean {
@@ -184,7 +187,10 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
   }
 
   private unavailable(waitedMs?: number): Error {
-    const where = `RabbitMQ at ${this.address.host}:${this.address.port}`;
+    const where = `RabbitMQ at ${this.nodes
+      .all()
+      .map(({ host, port }) => `${host}:${port}`)
+      .join(', ')}`;
     const waited =
       waitedMs === undefined ? 'is not connected' : `not reachable within ${waitedMs} ms`;
     const last = this.lastError === undefined ? '' : ` (${this.lastError})`;
@@ -203,6 +209,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     let attempt = 0;
     while (!this.closing && !this.connected) {
       attempt += 1;
+      this.address = this.nodes.current();
       try {
         const credentials = await this.options.credentials.current();
         const generation = await this.open(credentials);
@@ -211,19 +218,27 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
           return;
         }
         this.logger.info(
-          { attempt, generation: generation.id, credentials: credentials.generation },
+          {
+            attempt,
+            generation: generation.id,
+            credentials: credentials.generation,
+            node: generation.address,
+          },
           'connected to RabbitMQ',
         );
+        this.nodes.connected();
         await this.install(generation);
         attempt = 0;
       } catch (error) {
         this.lastError = describeError(error);
-        const delayMs = this.backoff(attempt);
+        const failedRounds = this.nodes.failed();
+        // Another node is tried at once; the backoff is per round of all nodes.
+        const delayMs = failedRounds === 0 ? 0 : this.backoff(failedRounds);
         this.logger.warn(
-          { attempt, delayMs, error: this.lastError },
+          { attempt, node: this.address, delayMs, error: this.lastError },
           'RabbitMQ connection attempt failed; retrying',
         );
-        await this.waker.sleep(delayMs);
+        if (delayMs > 0) await this.waker.sleep(delayMs);
       }
     }
   }
@@ -293,7 +308,11 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     if (this.current !== generation) return;
     this.current = undefined;
     if (this.closing) return;
-    this.logger.warn({ generation: generation.id }, 'RabbitMQ connection lost; reconnecting');
+    this.nodes.lost();
+    this.logger.warn(
+      { generation: generation.id, node: generation.address },
+      'RabbitMQ connection lost; reconnecting',
+    );
     this.ensureConnecting();
   }
 
@@ -303,6 +322,16 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
    */
   private move(next: ServiceAddress): Promise<void> {
     if (this.closing || sameAddress(next, this.address)) return Promise.resolve();
+    // In a cluster any healthy node serves: stay on the current one while it is a candidate.
+    const current = this.current;
+    if (
+      this.options.address?.candidates !== undefined &&
+      current !== undefined &&
+      !current.closed &&
+      this.nodes.includes(current.address)
+    ) {
+      return Promise.resolve();
+    }
     const from = this.address;
     this.address = { host: next.host, port: next.port };
     this.logger.info({ from, to: this.address }, 'RabbitMQ moved; reconnecting to the new address');

@@ -1,9 +1,16 @@
 import { AppError } from '@flowstack/errors';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, createWaker } from './backoff.js';
-import { defaultClassifyFailure } from './consumer.js';
+import { defaultClassifyFailure } from './failure-routing.js';
 import { describeError } from './queue-errors.js';
-import { HEADER, applicationHeaders, copyHeaders, readAttempt, retryDelayFor } from './topology.js';
+import {
+  HEADER,
+  applicationHeaders,
+  consumerQueues,
+  copyHeaders,
+  readAttempt,
+  retryDelayFor,
+} from './topology.js';
 
 describe('retryDelayFor', () => {
   it('when attempts go past the configured delays, then the last delay repeats', () => {
@@ -76,5 +83,36 @@ describe('failure helpers', () => {
     expect(readAttempt({ [HEADER.attempt]: '2' })).toBe(2);
     expect(readAttempt({ [HEADER.attempt]: 'nonsense' })).toBe(1);
     expect(readAttempt({})).toBe(1);
+  });
+});
+
+describe('consumerQueues', () => {
+  const topology = {
+    queue: 'orders',
+    exchange: 'orders.exchange',
+    routingKeys: ['order.#'],
+    retryDelaysMs: [100, 500, 500],
+  };
+
+  it('when no type is given, then the main, dead-letter and every retry queue are quorum queues', () => {
+    const queues = consumerQueues(topology);
+    expect(queues.map((queue) => queue.name)).toEqual([
+      'orders',
+      'orders.dead',
+      'orders.retry.100',
+      'orders.retry.500',
+    ]);
+    for (const queue of queues) expect(queue.arguments['x-queue-type']).toBe('quorum');
+    expect(queues[2]?.arguments).toMatchObject({
+      'x-message-ttl': 100,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'orders',
+    });
+  });
+
+  it('when the type is classic, then no x-queue-type is declared (queues made before it match)', () => {
+    for (const queue of consumerQueues({ ...topology, queueType: 'classic' })) {
+      expect(queue.arguments).not.toHaveProperty('x-queue-type');
+    }
   });
 });

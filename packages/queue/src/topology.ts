@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import type { QueueType } from './types.js';
 
 /** Headers this package owns. They travel with retry and dead-letter copies. */
 export const HEADER = {
@@ -57,30 +58,49 @@ export interface ConsumerTopology {
   exchange: string;
   routingKeys: readonly string[];
   retryDelaysMs: readonly number[];
+  queueType?: QueueType;
+}
+
+export interface QueueDeclaration {
+  name: string;
+  arguments: Record<string, unknown>;
 }
 
 /**
- * Declares the exchange, the main queue and its bindings, the dead-letter queue and one retry
- * queue per delay. A retry queue holds a copy for its TTL, then the broker dead-letters it through
- * the default exchange back to the main queue, so waiting never blocks the consumer.
+ * The queues of one consumer with their arguments: the main queue, its dead-letter queue and one
+ * retry queue per delay. A retry queue holds a copy for its TTL, then the broker dead-letters it
+ * through the default exchange back to the main queue, so waiting never blocks the consumer.
  */
+export function consumerQueues(topology: ConsumerTopology): QueueDeclaration[] {
+  const type = topology.queueType ?? 'quorum';
+  const typed = (args: Record<string, unknown> = {}) =>
+    type === 'quorum' ? { 'x-queue-type': 'quorum', ...args } : args;
+  const queues: QueueDeclaration[] = [
+    { name: topology.queue, arguments: typed() },
+    { name: deadLetterQueueName(topology.queue), arguments: typed() },
+  ];
+  for (const delay of new Set(topology.retryDelaysMs)) {
+    if (delay <= 0) continue;
+    queues.push({
+      name: retryQueueName(topology.queue, delay),
+      arguments: typed({
+        'x-message-ttl': delay,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': topology.queue,
+      }),
+    });
+  }
+  return queues;
+}
+
+/** Declares the exchange, the consumer's queues (see consumerQueues) and the bindings. */
 export async function assertConsumerTopology(
   channel: Channel,
   topology: ConsumerTopology,
 ): Promise<void> {
   await channel.assertExchange(topology.exchange, 'topic', { durable: true });
-  await channel.assertQueue(topology.queue, { durable: true });
-  await channel.assertQueue(deadLetterQueueName(topology.queue), { durable: true });
-  for (const delay of new Set(topology.retryDelaysMs)) {
-    if (delay <= 0) continue;
-    await channel.assertQueue(retryQueueName(topology.queue, delay), {
-      durable: true,
-      arguments: {
-        'x-message-ttl': delay,
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': topology.queue,
-      },
-    });
+  for (const queue of consumerQueues(topology)) {
+    await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
   }
   for (const key of topology.routingKeys) {
     await channel.bindQueue(topology.queue, topology.exchange, key);

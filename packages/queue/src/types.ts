@@ -1,9 +1,21 @@
-import type { AddressSource, CredentialSource } from '@flowstack/credentials';
+import type { AddressSource, CredentialSource, ServiceAddress } from '@flowstack/credentials';
 import type { Logger, QueueMetrics } from '@flowstack/observability';
+
+/**
+ * `quorum`: replicated on a majority of the cluster's nodes (Raft), the default. `classic`: one
+ * node's queue, for a broker without quorum queues or a deployment not migrated yet.
+ */
+export type QueueType = 'quorum' | 'classic';
 
 export interface QueueConnectionOptions {
   host: string;
   port: number;
+  /**
+   * The nodes of a RabbitMQ cluster; when set (non-empty) it replaces host/port. Connecting tries
+   * them in turn: a failed attempt or a lost connection moves to the next node, and the backoff
+   * grows once per full round, so a dead node costs one attempt, not a backoff.
+   */
+  nodes?: readonly ServiceAddress[];
   vhost: string;
   credentials: CredentialSource;
   /**
@@ -83,6 +95,11 @@ export interface ConsumerSpec {
   queue: string;
   /** Durable topic exchange (asserted). */
   exchange: string;
+  /**
+   * Type of the main, retry and dead-letter queues. Default 'quorum'. A queue that exists with the
+   * other type is not changed (the broker cannot): consume() fails naming the migration.
+   */
+  queueType?: QueueType;
   routingKeys: string[];
   prefetch: number;
   /** After this many failed attempts the message is dead-lettered. */

@@ -88,6 +88,7 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
     const connection = createQueueConnection({
       host: config.RABBITMQ_HOST,
       port: config.RABBITMQ_PORT,
+      nodes: config.RABBITMQ_HOSTS,
       vhost: config.RABBITMQ_VHOST,
       credentials: sources.rabbitmq,
       address: options.addresses?.rabbitmq,
@@ -97,13 +98,21 @@ export async function openDataServices(options: OpenDataServicesOptions): Promis
     });
     await connection.waitUntilConnected(startupTimeoutMs).catch(async (error: unknown) => {
       await connection.close();
-      throw unreachable('RabbitMQ', `${config.RABBITMQ_HOST}:${config.RABBITMQ_PORT}`, error);
+      throw unreachable('RabbitMQ', rabbitmqNodes(config), error);
     });
     return { value: connection, stop: () => connection.close() };
   });
   lifecycle.readiness.register('rabbitmq', () => queue.ping());
 
   return { db, cache, queue, vault, pii: choosePiiSealer(config, vault) };
+}
+
+/** RABBITMQ_HOSTS when set, RABBITMQ_HOST:RABBITMQ_PORT otherwise. */
+export function rabbitmqNodes(config: DataServicesConfig): string {
+  const nodes = config.RABBITMQ_HOSTS ?? [
+    { host: config.RABBITMQ_HOST, port: config.RABBITMQ_PORT },
+  ];
+  return nodes.map(({ host, port }) => `${host}:${port}`).join(', ');
 }
 
 function unreachable(server: string, address: string, cause: unknown): AppError {

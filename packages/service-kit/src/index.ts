@@ -1,5 +1,6 @@
 export {
   openDataServices,
+  rabbitmqNodes,
   type DataServices,
   type OpenDataServicesOptions,
 } from './data-services.js';

@@ -74,6 +74,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         {
           exchange: config.ORDERS_EXCHANGE,
           queue: config.ORDERS_QUEUE,
+          queueType: config.RABBITMQ_QUEUE_TYPE,
           prefetch: config.WORKER_PREFETCH,
           batchSize: config.WORKER_BATCH_SIZE,
           maxAttempts: config.WORKER_MAX_ATTEMPTS,

@@ -8,6 +8,7 @@ import {
   replayDeadLetters,
   type DeadLetter,
 } from '@flowstack/queue';
+import { rabbitmqNodes } from '@flowstack/service-kit';
 
 export interface CliIo {
   out(line: string): void;
@@ -123,6 +124,7 @@ export async function runDeadLetterCli(
   const connection = createQueueConnection({
     host: config.RABBITMQ_HOST,
     port: config.RABBITMQ_PORT,
+    nodes: config.RABBITMQ_HOSTS,
     vhost: config.RABBITMQ_VHOST,
     credentials: createStaticCredentialSource({
       username: config.RABBITMQ_USER,
@@ -146,7 +148,7 @@ export async function runDeadLetterCli(
     return 0;
   } catch (error) {
     io.err(
-      `dlq: ${command.name} failed on RabbitMQ ${config.RABBITMQ_HOST}:${config.RABBITMQ_PORT}: ${
+      `dlq: ${command.name} failed on RabbitMQ ${rabbitmqNodes(config)}: ${
         error instanceof Error ? error.message : String(error)
       }`,
     );

@@ -1,9 +1,10 @@
 import { ORDER_CREATED, storeOrder, storeOrders, type StoreOrderDeps } from '@flowstack/domain';
-import type { Consumer, QueueConnection } from '@flowstack/queue';
+import type { Consumer, QueueConnection, QueueType } from '@flowstack/queue';
 
 export interface OrderConsumerOptions {
   exchange: string;
   queue: string;
+  queueType: QueueType;
   prefetch: number;
   /** Orders per transaction; 1 turns batching off. */
   batchSize: number;
@@ -26,6 +27,7 @@ export function consumeOrderCreated(
   return connection.consume({
     queue: options.queue,
     exchange: options.exchange,
+    queueType: options.queueType,
     routingKeys: [ORDER_CREATED],
     prefetch: options.prefetch,
     maxAttempts: options.maxAttempts,
