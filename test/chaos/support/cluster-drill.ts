@@ -35,6 +35,12 @@ export function runClusterDrill(spec: ClusterDrillSpec): Promise<DrillOutcome> {
     env,
     brokerCluster: { queueType: env.RABBITMQ_QUEUE_TYPE! },
     inject: (context) => inject({ ...context, cluster }),
+    async check(context) {
+      context.notes.push(
+        `POST answers ${JSON.stringify(context.books.statuses)}, read answers ${JSON.stringify(context.books.readStatuses)}`,
+      );
+      return (await spec.check?.(context)) ?? [];
+    },
   });
 }
 

@@ -35,7 +35,8 @@ export interface QueueReplicas {
  * `pause_minority`: a node that sees fewer than half of the cluster stops serving until it sees a
  * majority again, so a partitioned node never takes publishes it cannot replicate. This is the
  * setting RabbitMQ recommends for three or more nodes (deps/rabbit/src/rabbit_node_monitor.erl,
- * `handle_dead_rabbit` -> `await_cluster_recovery` with `pause_minority`).
+ * `handle_dead_rabbit` -> `await_cluster_recovery`; `wait_for_cluster_recovery` pings every node
+ * and starts the broker again once a majority answers, which is what heals a partition here).
  */
 function nodeConfig(node: RabbitClusterNode): string {
   return [
