@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { SEED_PRODUCTS } from '@flowstack/domain';
 import {
@@ -64,14 +65,14 @@ export async function runClusterBench(settings: BenchSettings): Promise<ClusterB
     const orders = await databaseCompletionSource(stack.pgTarget);
     const rabbit = await openRabbit(`amqp://guest:guest@127.0.0.1:${cluster.nodes[0]!.amqpPort}`);
     const measure = createMeasure(settings, rabbit);
-    const rounds: Record<QueueType, { sustained: RunFigure; halfRate: RunFigure }[]> = {
+    const rounds: ClusterRounds = {
       classic: [],
       quorum: [],
     };
     try {
       for (let round = 0; round < settings.rounds; round += 1)
         for (const queueType of round % 2 === 0 ? QUEUE_TYPES : [...QUEUE_TYPES].reverse()) {
-          log(`round ${round + 1}: ${queueType} queues`);
+          log(`round ${round + 1}: ${queueType} queues (load average ${loadavg()[0]!.toFixed(1)})`);
           const env = clusterEnvironment(stack.env, cluster, queueType, round);
           rounds[queueType].push(
             await measureQueueType({ measure, env, orders, queueType, settings }),
@@ -82,25 +83,13 @@ export async function runClusterBench(settings: BenchSettings): Promise<ClusterB
       await rabbit.close();
       await orders.close();
     }
-    const figures = QUEUE_TYPES.map((queueType): ClusterQueueFigures => {
-      const sustained = medianRun(rounds[queueType].map((run) => run.sustained))!;
-      const halfRate = rounds[queueType].find((run) => run.sustained === sustained)!.halfRate;
-      return {
-        queueType,
-        sustained,
-        halfRate,
-        roundsRequestsPerSecond: rounds[queueType].map(
-          (run) => run.sustained.load.requestsPerSecond,
-        ),
-      };
-    });
-    const [classic, quorum] = figures as [ClusterQueueFigures, ClusterQueueFigures];
-    const p99 = (figure: ClusterQueueFigures) => figure.halfRate.completion?.endToEndMs.p99 ?? NaN;
+    const { figures, ratios } = summariseRounds(rounds);
     return {
       version: 1,
       startedAt,
       finishedAt: new Date().toISOString(),
-      machine,
+      // Other work on the machine: the rounds alternate so both queue types share it.
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100) },
       nodes: cluster.nodes.length,
       settings: {
         pipelineSeconds: settings.pipelineSeconds,
@@ -109,13 +98,7 @@ export async function runClusterBench(settings: BenchSettings): Promise<ClusterB
         connections: settings.connections,
       },
       figures,
-      ratios: {
-        throughput: ratio(
-          quorum.sustained.load.requestsPerSecond,
-          classic.sustained.load.requestsPerSecond,
-        ),
-        endToEndP99: ratio(p99(quorum), p99(classic)),
-      },
+      ratios,
     };
   } finally {
     await stopRabbitCluster(cluster);
@@ -123,6 +106,40 @@ export async function runClusterBench(settings: BenchSettings): Promise<ClusterB
 }
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+export type ClusterRounds = Record<QueueType, { sustained: RunFigure; halfRate: RunFigure }[]>;
+
+/**
+ * Per queue type, the round with the median sustained throughput (and the half-rate run of that
+ * same round); quorum over classic for throughput and for end-to-end p99.
+ */
+export function summariseRounds(rounds: ClusterRounds): {
+  figures: ClusterQueueFigures[];
+  ratios: ClusterBenchResults['ratios'];
+} {
+  const figures = QUEUE_TYPES.map((queueType): ClusterQueueFigures => {
+    const sustained = medianRun(rounds[queueType].map((run) => run.sustained))!;
+    const halfRate = rounds[queueType].find((run) => run.sustained === sustained)!.halfRate;
+    return {
+      queueType,
+      sustained,
+      halfRate,
+      roundsRequestsPerSecond: rounds[queueType].map((run) => run.sustained.load.requestsPerSecond),
+    };
+  });
+  const [classic, quorum] = figures as [ClusterQueueFigures, ClusterQueueFigures];
+  const p99 = (figure: ClusterQueueFigures) => figure.halfRate.completion?.endToEndMs.p99 ?? NaN;
+  return {
+    figures,
+    ratios: {
+      throughput: ratio(
+        quorum.sustained.load.requestsPerSecond,
+        classic.sustained.load.requestsPerSecond,
+      ),
+      endToEndP99: ratio(p99(quorum), p99(classic)),
+    },
+  };
+}
 
 /** Each round and type gets its own exchange and queue: a queue's type cannot change in place. */
 function clusterEnvironment(
