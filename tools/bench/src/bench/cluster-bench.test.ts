@@ -47,9 +47,15 @@ describe('the cluster profile summary', () => {
     expect(figures.map((f) => f.sustained.load.requestsPerSecond)).toEqual([120, 50]);
     // The end-to-end p99 is the half-rate run of the same (median) round.
     expect(figures.map((f) => f.halfRate.completion?.endToEndMs.p99)).toEqual([45, 120]);
-    expect(ratios).toEqual({ throughput: 0.42, endToEndP99: 2.67 });
+    expect(ratios).toEqual({
+      throughput: 0.42,
+      endToEndP99: 2.67,
+      throughputPerRound: [0.6, 0.31, 0.33],
+    });
     const table = clusterTable({ figures, ratios } as ClusterBenchResults);
     expect(table).toContain('| quorum | 50 (rounds 60, 50, 40) |');
-    expect(table).toContain('quorum / classic: throughput 0.42x, end-to-end p99 2.67x');
+    expect(table).toContain(
+      'quorum / classic: throughput 0.42x (per round 0.6x, 0.31x, 0.33x), end-to-end p99 2.67x',
+    );
   });
 });
