@@ -1,6 +1,7 @@
 import { quorumReplicas, rabbitClusterHosts, type RabbitCluster } from '@flowstack/test-kit';
 import type { ThrowawayServers } from '@flowstack/test-kit';
 import { runDrill, type DrillContext, type DrillOutcome, type DrillSpec } from './drill.js';
+import type { LoadRecord } from './load.js';
 
 /**
  * What api and worker need to run on the cluster: every node in RABBITMQ_HOSTS (the connection
@@ -38,6 +39,7 @@ export function runClusterDrill(spec: ClusterDrillSpec): Promise<DrillOutcome> {
     async check(context) {
       context.notes.push(
         `POST answers ${JSON.stringify(context.books.statuses)}, read answers ${JSON.stringify(context.books.readStatuses)}`,
+        ...refusalStretch(context.record),
       );
       return (await spec.check?.(context)) ?? [];
     },
@@ -54,4 +56,25 @@ export async function replicasBack(cluster: RabbitCluster, queue: string): Promi
   } catch (error) {
     return [`no leader of ${queue} after the drill: ${String(error)}`];
   }
+}
+
+/**
+ * Where the 503s of the load were sent: from the first to the last, and how many POSTs sent in
+ * that stretch were accepted anyway (refusals interleaved with acceptances, not one outage).
+ */
+function refusalStretch(record: LoadRecord): string[] {
+  const sent = (status: number) =>
+    record.posts.filter((post) => post.outcome.status === status).map((p) => p.outcome.startedMs);
+  const refused = sent(503);
+  if (refused.length === 0) return [];
+  const [first, last] = [Math.min(...refused), Math.max(...refused)];
+  const acceptedBetween = sent(202).filter((at) => at >= first && at <= last).length;
+  const slowest = Math.max(
+    ...record.posts
+      .filter((post) => post.outcome.status === 503)
+      .map((post) => post.outcome.endedMs - post.outcome.startedMs),
+  );
+  return [
+    `${refused.length} POSTs answered 503 were sent over ${last - first} ms, with ${acceptedBetween} accepted POSTs sent in the same stretch; the slowest 503 took ${slowest} ms`,
+  ];
 }
