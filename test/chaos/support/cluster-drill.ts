@@ -60,7 +60,8 @@ export async function replicasBack(cluster: RabbitCluster, queue: string): Promi
 
 /**
  * Where the 503s of the load were sent: from the first to the last, and how many POSTs sent in
- * that stretch were accepted anyway (refusals interleaved with acceptances, not one outage).
+ * that stretch for new keys were accepted anyway (refusals interleaved with acceptances, not one
+ * outage).
  */
 function refusalStretch(record: LoadRecord): string[] {
   const sent = (status: number) =>
@@ -68,13 +69,16 @@ function refusalStretch(record: LoadRecord): string[] {
   const refused = sent(503);
   if (refused.length === 0) return [];
   const [first, last] = [Math.min(...refused), Math.max(...refused)];
-  const acceptedBetween = sent(202).filter((at) => at >= first && at <= last).length;
+  const newAccepted = record.posts
+    .filter((post) => !post.repeat && post.outcome.status === 202)
+    .map((post) => post.outcome.startedMs);
+  const acceptedBetween = newAccepted.filter((at) => at >= first && at <= last).length;
   const slowest = Math.max(
     ...record.posts
       .filter((post) => post.outcome.status === 503)
       .map((post) => post.outcome.endedMs - post.outcome.startedMs),
   );
   return [
-    `${refused.length} POSTs answered 503 were sent over ${last - first} ms, with ${acceptedBetween} accepted POSTs sent in the same stretch; the slowest 503 took ${slowest} ms`,
+    `${refused.length} POSTs answered 503 were sent over ${last - first} ms, with ${acceptedBetween} new orders sent in the same stretch accepted; the slowest 503 took ${slowest} ms`,
   ];
 }

@@ -91,7 +91,7 @@ export function renderClusterDrillTable(file: ResultsFile): string {
     .filter((r) => r.longestAcceptGapMs !== undefined)
     .sort((a, b) => b.longestAcceptGapMs! - a.longestAcceptGapMs!)[0];
   return [
-    '| Cluster drill | Fault | Queue type | Result | Accepted | Stored | Duplicates | Missing | Errors seen | Longest gap between accepted POSTs | Recovery | Run (UTC) |',
+    '| Cluster drill | Fault | Queue type | Result | Accepted | Stored | Duplicates | Missing | Errors seen | Longest gap in accepted orders | Recovery | Run (UTC) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     ...(worst === undefined
