@@ -3,7 +3,7 @@ import { createLogger } from '@flowstack/observability';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { nextEvent, waitFor } from '@flowstack/test-kit';
 import { Admin, connect, counterValue, sleep, queueName } from '../test/rabbit.js';
-import { HEADER } from './topology.js';
+import { HEADER, consumerQueues } from './topology.js';
 import type { ConsumedMessage, ConsumerSpec, SettledEvent } from './types.js';
 
 let admin: Admin;
@@ -263,10 +263,13 @@ describe('consumer', () => {
     let most = 0;
     let done = 0;
     await admin.channel.assertExchange(t.exchange, 'topic', { durable: true });
-    await admin.channel.assertQueue(t.queue, {
-      durable: true,
-      arguments: { 'x-queue-type': 'quorum' },
+    const [main] = consumerQueues({
+      queue: t.queue,
+      exchange: t.exchange,
+      routingKeys: [],
+      retryDelaysMs: [],
     });
+    await admin.channel.assertQueue(t.queue, { durable: true, arguments: main?.arguments });
     await admin.channel.bindQueue(t.queue, t.exchange, 'order.*');
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>

@@ -1,6 +1,5 @@
-import type { ConfirmChannel, GetMessage } from 'amqplib';
-import { ManagedConnection } from './queue-connection.js';
-import { queueMisconfigured, queueUnavailable } from './queue-errors.js';
+import type { GetMessage } from 'amqplib';
+import { withToolChannel } from './tool-channel.js';
 import { HEADER, copyHeaders, deadLetterQueueName, readAttempt } from './topology.js';
 import type { QueueConnection } from './types.js';
 
@@ -22,7 +21,7 @@ export async function listDeadLetters(
   queue: string,
   limit: number,
 ): Promise<DeadLetter[]> {
-  return withChannel(connection, async (channel) => {
+  return withToolChannel(connection, 'dead-letter tools', async (channel) => {
     const letters: DeadLetter[] = [];
     for (let i = 0; i < limit; i += 1) {
       const message = await channel.get(deadLetterQueueName(queue), { noAck: false });
@@ -45,7 +44,7 @@ export async function replayDeadLetters(
   queue: string,
   limit: number,
 ): Promise<number> {
-  return withChannel(connection, async (channel) => {
+  return withToolChannel(connection, 'dead-letter tools', async (channel) => {
     const { messageCount } = await channel.checkQueue(deadLetterQueueName(queue));
     const bound = Math.min(limit, messageCount);
     let replayed = 0;
@@ -74,26 +73,12 @@ export async function replayDeadLetters(
   });
 }
 
-async function withChannel<T>(
-  connection: QueueConnection,
-  work: (channel: ConfirmChannel) => Promise<T>,
-): Promise<T> {
-  if (!(connection instanceof ManagedConnection)) {
-    throw queueMisconfigured('dead-letter tools need a connection from createQueueConnection');
+function brokerReason(headers: Record<string, unknown>): string | undefined {
+  const reason = headers['x-first-death-reason'];
+  if (reason === 'delivery_limit') {
+    return 'delivery limit reached: delivered again and again without being settled (consumer died or timed out)';
   }
-  const generation = connection.current;
-  if (generation === undefined || generation.closed) {
-    throw queueUnavailable('RabbitMQ is not connected');
-  }
-  const channel = await generation.model.createConfirmChannel();
-  channel.on('error', (error: unknown) => {
-    connection.logger.warn({ error: String(error) }, 'dead-letter tool channel error');
-  });
-  try {
-    return await work(channel);
-  } finally {
-    await channel.close().catch(() => undefined);
-  }
+  return typeof reason === 'string' ? `dead-lettered by the broker: ${reason}` : undefined;
 }
 
 function toDeadLetter(message: GetMessage): DeadLetter {
@@ -110,9 +95,10 @@ function toDeadLetter(message: GetMessage): DeadLetter {
   return {
     messageId: asString(message.properties.messageId),
     body,
-    reason: asString(headers[HEADER.deathReason]),
+    // The broker's own dead-lettering (delivery limit reached) leaves x-first-death-reason.
+    reason: asString(headers[HEADER.deathReason]) ?? brokerReason(headers),
     attempt: readAttempt(headers),
-    queue: asString(headers[HEADER.deathQueue]),
+    queue: asString(headers[HEADER.deathQueue]) ?? asString(headers['x-first-death-queue']),
     routingKey: asString(headers[HEADER.routingKey]),
     deadLetteredAt: asString(headers[HEADER.deadLetteredAt]),
     headers,

@@ -1,6 +1,6 @@
 export { createQueueConnection } from './queue-connection.js';
 export { defaultClassifyFailure } from './failure-routing.js';
-export { QUEUE_UNAVAILABLE } from './queue-errors.js';
+export { MIGRATE_COMMAND, QUEUE_TOPOLOGY_CHANGED, QUEUE_UNAVAILABLE } from './queue-errors.js';
 export { HEADER, deadLetterQueueName, retryQueueName } from './topology.js';
 export type {
   SettledEvent,
@@ -17,3 +17,8 @@ export type {
   QueueType,
 } from './types.js';
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters.js';
+export {
+  migrateQueues,
+  type QueueMigrationOptions,
+  type QueueMigrationReport,
+} from './queue-migration.js';

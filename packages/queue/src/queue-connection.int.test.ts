@@ -15,6 +15,7 @@ import {
   sleep,
   queueName,
 } from '../test/rabbit.js';
+import { MIGRATE_COMMAND, QUEUE_TOPOLOGY_CHANGED } from './queue-errors.js';
 import type { ConsumedMessage, ConsumerSpec, Publisher, QueueConnection } from './types.js';
 
 let admin: Admin;
@@ -64,6 +65,18 @@ async function consumeIds(
     }),
   );
   return received;
+}
+
+/** Connects and tries to consume `queue`, which the test made so that the broker refuses it. */
+async function consumeRefused(queue: string, exchange: string) {
+  const t = connect();
+  onTestFinished(() => t.connection.close());
+  await t.connection.waitUntilConnected(10_000);
+  const error = await t.connection.consume(specFor(queue, exchange, () => Promise.resolve())).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  return { t, error };
 }
 
 function specFor(
@@ -149,16 +162,12 @@ describe('queue connection', () => {
     expect(await admin.messageCount(queue)).toBeGreaterThanOrEqual(confirmed + 1);
   });
 
-  it('when the queue exists with other arguments, then consume rejects and the connection keeps working', async () => {
+  it('when the queue exists with other arguments, then consume rejects naming the migration and the connection keeps working', async () => {
     const { queue, exchange } = names('conflict');
     await admin.channel.assertQueue(queue, { durable: true, arguments: { 'x-max-length': 5 } });
-    const t = connect();
-    onTestFinished(() => t.connection.close());
-    await t.connection.waitUntilConnected(10_000);
-
-    await expect(
-      t.connection.consume(specFor(queue, exchange, () => Promise.resolve())),
-    ).rejects.toMatchObject({ status: 500, code: 'queue-misconfigured' });
+    const { t, error } = await consumeRefused(queue, exchange);
+    expect(error).toMatchObject({ status: 500, code: QUEUE_TOPOLOGY_CHANGED });
+    expect(String(error)).toContain(MIGRATE_COMMAND);
 
     expect(t.connection.connected).toBe(true);
     const other = queueName('after-conflict');
@@ -172,6 +181,30 @@ describe('queue connection', () => {
     );
     await t.connection.createPublisher({ exchange }).publish('order.ok', {}, { messageId: 'ok' });
     await waitFor(() => received.length === 1, 'the message on the healthy queue');
+  });
+
+  it('when the queue exists as a classic queue (made before quorum queues), then a quorum consumer fails fast naming the migration; a classic one consumes', async () => {
+    const { queue, exchange } = names('classic-exists');
+    await admin.channel.assertQueue(queue, { durable: true });
+    const { t, error } = await consumeRefused(queue, exchange);
+    expect(error).toMatchObject({ code: QUEUE_TOPOLOGY_CHANGED });
+    expect(String(error)).toContain(`queue ${queue} `);
+    expect(String(error)).toContain('exists with other arguments');
+
+    const received: string[] = [];
+    await t.connection.consume(
+      specFor(
+        queue,
+        exchange,
+        (message) => {
+          received.push(message.messageId);
+          return Promise.resolve();
+        },
+        { queueType: 'classic' },
+      ),
+    );
+    await t.connection.createPublisher({ exchange }).publish('order.ok', {}, { messageId: 'c1' });
+    await waitFor(() => received.includes('c1'), 'the message on the classic queue');
   });
 
   it('when the broker cancels a consumer (its queue deleted), then it re-declares and consumes again', async () => {

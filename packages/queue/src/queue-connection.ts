@@ -6,7 +6,12 @@ import { BrokerNodes } from './broker-nodes.js';
 import { QueueConsumer, type ConsumerHost } from './consumer.js';
 import type { Generation } from './generation.js';
 import { ConfirmPublisher, type PublisherHost } from './publisher.js';
-import { describeError, queueMisconfigured, queueUnavailable } from './queue-errors.js';
+import {
+  describeError,
+  queueMisconfigured,
+  queueUnavailable,
+  topologyChanged,
+} from './queue-errors.js';
 import { deadLetterQueueName } from './topology.js';
 import type {
   Consumer,
@@ -130,7 +135,10 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
       // Lost the connection meanwhile: the consumer attaches on the next one.
       if (generation.closed) return consumer;
       await consumer.stop();
-      throw queueMisconfigured(`cannot consume from ${spec.queue}: ${describeError(error)}`, error);
+      throw (
+        topologyChanged(spec.queue, error) ??
+        queueMisconfigured(`cannot consume from ${spec.queue}: ${describeError(error)}`, error)
+      );
     }
     return consumer;
   }
@@ -421,6 +429,12 @@ function validateSpec(spec: ConsumerSpec): void {
   }
   if (spec.retryDelaysMs.some((delay) => !Number.isInteger(delay) || delay < 0)) {
     problems.push('retryDelaysMs must be non-negative integers');
+  }
+  if (
+    spec.deliveryLimit !== undefined &&
+    (!Number.isInteger(spec.deliveryLimit) || spec.deliveryLimit < 1)
+  ) {
+    problems.push('deliveryLimit must be >= 1');
   }
   if (spec.batch !== undefined) {
     const { maxMessages, maxWaitMs = 0 } = spec.batch;

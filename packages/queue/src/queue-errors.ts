@@ -27,6 +27,29 @@ export function queueMisconfigured(message: string, cause?: unknown): AppError {
   });
 }
 
+export const QUEUE_TOPOLOGY_CHANGED = 'queue-topology-changed';
+export const MIGRATE_COMMAND = 'npm run -w @flowstack/worker queues:migrate';
+
+/**
+ * The broker refused a declaration because the queue exists with other arguments (406
+ * PRECONDITION_FAILED "inequivalent arg"): classic versus quorum, or another delivery limit. A
+ * queue's type and arguments cannot change in place; its messages have to move to a new queue.
+ * Undefined for any other error.
+ */
+export function topologyChanged(queue: string, error: unknown): AppError | undefined {
+  const text = error instanceof Error ? error.message : '';
+  const match = /inequivalent arg '([^']+)' for queue '([^']+)'/.exec(text);
+  if (match === null) return undefined;
+  return new AppError(
+    `queue ${match[2]} (of ${queue}) exists with other arguments than this process declares ` +
+      `(first difference: ${match[1]}; RABBITMQ_QUEUE_TYPE, delivery limit): a queue's type and ` +
+      `arguments cannot change in place. ` +
+      `Stop the workers and run \`${MIGRATE_COMMAND}\` to move its messages to queues of the new ` +
+      `type, or set RABBITMQ_QUEUE_TYPE to the type the queues have.`,
+    { status: 500, code: QUEUE_TOPOLOGY_CHANGED, isOperational: false, cause: error },
+  );
+}
+
 /** Error text safe for logs and headers: name and message only, never properties or stacks. */
 export function describeError(error: unknown, maxLength = 500): string {
   const text =

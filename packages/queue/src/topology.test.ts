@@ -103,16 +103,51 @@ describe('consumerQueues', () => {
       'orders.retry.500',
     ]);
     for (const queue of queues) expect(queue.arguments['x-queue-type']).toBe('quorum');
-    expect(queues[2]?.arguments).toMatchObject({
+    const atLeastOnce = {
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    };
+    expect(queues[0]?.arguments).toEqual({
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 20,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'orders.dead',
+      ...atLeastOnce,
+    });
+    // Listing dead letters requeues them: a limit on the dead-letter queue would drop them.
+    expect(queues[1]?.arguments).toEqual({ 'x-queue-type': 'quorum' });
+    expect(queues[2]?.arguments).toEqual({
+      'x-queue-type': 'quorum',
       'x-message-ttl': 100,
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': 'orders',
+      ...atLeastOnce,
     });
+    expect(
+      consumerQueues({ ...topology, deliveryLimit: 3 })[0]?.arguments['x-delivery-limit'],
+    ).toBe(3);
   });
 
-  it('when the type is classic, then no x-queue-type is declared (queues made before it match)', () => {
-    for (const queue of consumerQueues({ ...topology, queueType: 'classic' })) {
-      expect(queue.arguments).not.toHaveProperty('x-queue-type');
-    }
+  it('when the type is classic, then the arguments are those queues had before quorum queues', () => {
+    expect(consumerQueues({ ...topology, queueType: 'classic' })).toEqual([
+      { name: 'orders', arguments: {} },
+      { name: 'orders.dead', arguments: {} },
+      {
+        name: 'orders.retry.100',
+        arguments: {
+          'x-message-ttl': 100,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': 'orders',
+        },
+      },
+      {
+        name: 'orders.retry.500',
+        arguments: {
+          'x-message-ttl': 500,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': 'orders',
+        },
+      },
+    ]);
   });
 });

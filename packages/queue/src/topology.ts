@@ -12,7 +12,8 @@ export const HEADER = {
 } as const;
 
 const OWN_PREFIX = 'x-flowstack-';
-const BROKER_DEATH_HEADERS = ['x-death', 'x-first-death-', 'x-last-death-'];
+/** The broker's bookkeeping: dead-lettering history, and a quorum queue's redelivery count. */
+const BROKER_DEATH_HEADERS = ['x-death', 'x-first-death-', 'x-last-death-', 'x-delivery-count'];
 
 export function deadLetterQueueName(queue: string): string {
   return `${queue}.dead`;
@@ -53,12 +54,37 @@ export function readAttempt(headers: Record<string, unknown>): number {
   return Number.isInteger(value) && value >= 1 ? value : 1;
 }
 
+/**
+ * Deliveries of one message that end without a settlement (the worker died, a drain timed out, the
+ * connection dropped) before the quorum queue dead-letters it. RabbitMQ 4's own default; 3.x has
+ * none, so a message that kills its consumer would come back forever.
+ */
+export const DEFAULT_DELIVERY_LIMIT = 20;
+
 export interface ConsumerTopology {
   queue: string;
   exchange: string;
   routingKeys: readonly string[];
   retryDelaysMs: readonly number[];
   queueType?: QueueType;
+  deliveryLimit?: number;
+}
+
+/**
+ * Dead-letter through the default exchange with the broker's at-least-once strategy: the message
+ * leaves the source queue only after the target confirmed it. The default, at-most-once, drops it
+ * when the target is unavailable (its leader being elected). at-least-once needs overflow
+ * `reject-publish`; with the default drop-head the broker silently falls back to at-most-once
+ * (rabbitmq-server deps/rabbit/src/rabbit_quorum_queue.erl, dlh/5). Without x-max-length the
+ * overflow setting never refuses a publish.
+ */
+function quorumDeadLetterTo(queue: string): Record<string, unknown> {
+  return {
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': queue,
+    'x-dead-letter-strategy': 'at-least-once',
+    'x-overflow': 'reject-publish',
+  };
 }
 
 export interface QueueDeclaration {
@@ -72,25 +98,54 @@ export interface QueueDeclaration {
  * through the default exchange back to the main queue, so waiting never blocks the consumer.
  */
 export function consumerQueues(topology: ConsumerTopology): QueueDeclaration[] {
-  const type = topology.queueType ?? 'quorum';
-  const typed = (args: Record<string, unknown> = {}) =>
-    type === 'quorum' ? { 'x-queue-type': 'quorum', ...args } : args;
-  const queues: QueueDeclaration[] = [
-    { name: topology.queue, arguments: typed() },
-    { name: deadLetterQueueName(topology.queue), arguments: typed() },
-  ];
-  for (const delay of new Set(topology.retryDelaysMs)) {
-    if (delay <= 0) continue;
-    queues.push({
+  return (topology.queueType ?? 'quorum') === 'quorum'
+    ? quorumQueues(topology)
+    : classicQueues(topology);
+}
+
+/** The arguments queues had before quorum queues: a deployment on RABBITMQ_QUEUE_TYPE=classic. */
+function classicQueues(topology: ConsumerTopology): QueueDeclaration[] {
+  return [
+    { name: topology.queue, arguments: {} },
+    { name: deadLetterQueueName(topology.queue), arguments: {} },
+    ...retryDelays(topology).map((delay) => ({
       name: retryQueueName(topology.queue, delay),
-      arguments: typed({
+      arguments: {
         'x-message-ttl': delay,
         'x-dead-letter-exchange': '',
         'x-dead-letter-routing-key': topology.queue,
-      }),
-    });
-  }
-  return queues;
+      },
+    })),
+  ];
+}
+
+/**
+ * Quorum queues (3.10 has per-queue message TTL and at-least-once dead-lettering for them). The
+ * main queue dead-letters a message redelivered `deliveryLimit` times without a settlement: the
+ * poison that kills its consumer, which the consumer cannot count itself. The dead-letter queue has
+ * no limit: listing dead letters reads and requeues them.
+ */
+function quorumQueues(topology: ConsumerTopology): QueueDeclaration[] {
+  const quorum = { 'x-queue-type': 'quorum' };
+  return [
+    {
+      name: topology.queue,
+      arguments: {
+        ...quorum,
+        'x-delivery-limit': topology.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+        ...quorumDeadLetterTo(deadLetterQueueName(topology.queue)),
+      },
+    },
+    { name: deadLetterQueueName(topology.queue), arguments: quorum },
+    ...retryDelays(topology).map((delay) => ({
+      name: retryQueueName(topology.queue, delay),
+      arguments: { ...quorum, 'x-message-ttl': delay, ...quorumDeadLetterTo(topology.queue) },
+    })),
+  ];
+}
+
+function retryDelays(topology: ConsumerTopology): number[] {
+  return [...new Set(topology.retryDelaysMs)].filter((delay) => delay > 0);
 }
 
 /** Declares the exchange, the consumer's queues (see consumerQueues) and the bindings. */

@@ -100,6 +100,11 @@ export interface ConsumerSpec {
    * other type is not changed (the broker cannot): consume() fails naming the migration.
    */
   queueType?: QueueType;
+  /**
+   * Quorum only: deliveries of one message that end unsettled (consumer died, drain timed out,
+   * connection lost) before the broker dead-letters it (`x-delivery-limit`). Default 20.
+   */
+  deliveryLimit?: number;
   routingKeys: string[];
   prefetch: number;
   /** After this many failed attempts the message is dead-lettered. */

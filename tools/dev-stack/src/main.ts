@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createLogger } from '@flowstack/observability';
+import { runQueuesCli } from '@flowstack/worker';
 import { startIdentitySources, type IdentitySources } from './identity-sources.js';
 import { MissingDependencyError, startLocalStack } from './local-stack.js';
 import { PG_AUTH } from './local-vault.js';
@@ -58,6 +59,14 @@ const missing = await runPreflight(
 );
 if (missing.length > 0) {
   process.stderr.write(`flowstack cannot start:\n${missing.join('\n')}\n`);
+  process.exit(1);
+}
+
+// Queues left by an earlier version (classic ones) are moved to RABBITMQ_QUEUE_TYPE before the
+// worker declares them; a no-op once they match. The worker is not running yet, as the move needs.
+const migrated = await runQueuesCli(['migrate'], env, { out: () => undefined, err: write });
+if (migrated !== 0) {
+  process.stderr.write('flowstack cannot start: the order queues could not be migrated (above)\n');
   process.exit(1);
 }
 

@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, workerConfigSchema, type Env } from '@flowstack/config';
-import { createStaticCredentialSource } from '@flowstack/credentials';
-import { createLogger, createMetrics } from '@flowstack/observability';
-import {
-  createQueueConnection,
-  listDeadLetters,
-  replayDeadLetters,
-  type DeadLetter,
-} from '@flowstack/queue';
+import { listDeadLetters, replayDeadLetters, type DeadLetter } from '@flowstack/queue';
 import { rabbitmqNodes } from '@flowstack/service-kit';
+import { openCliQueueConnection } from './cli-queue-connection.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -121,20 +115,7 @@ export async function runDeadLetterCli(
     throw error;
   }
   const queue = command.queue ?? config.ORDERS_QUEUE;
-  const connection = createQueueConnection({
-    host: config.RABBITMQ_HOST,
-    port: config.RABBITMQ_PORT,
-    nodes: config.RABBITMQ_HOSTS,
-    vhost: config.RABBITMQ_VHOST,
-    credentials: createStaticCredentialSource({
-      username: config.RABBITMQ_USER,
-      password: config.RABBITMQ_PASSWORD,
-    }),
-    logger: createLogger({ service: 'dlq', level: 'silent' }),
-    metrics: createMetrics({ service: 'dlq', defaultMetrics: false }).queue,
-    connectionName: 'dlq',
-    reconnect: { initialDelayMs: 200, maxDelayMs: 1_000 },
-  });
+  const connection = openCliQueueConnection(config, 'dlq');
   try {
     await connection.waitUntilConnected(10_000);
     if (command.name === 'list') {
