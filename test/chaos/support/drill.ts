@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SEED_PRODUCTS } from '@flowstack/domain';
 import { sleep, waitFor } from '@flowstack/test-kit';
 import { type ThrowawayServers } from '@flowstack/test-kit';
+import { longestAcceptGap } from './accept-gap.js';
 import { settleBooks, type Books } from './books.js';
 import { startChaosStack, type ChaosStack } from './chaos-stack.js';
 import { orderBodyFor, postOrder, send, startLoad, type Load, type LoadRecord } from './load.js';
@@ -41,6 +42,8 @@ export interface DrillSpec {
   inject(context: DrillContext): Promise<number>;
   /** Load failures that are part of the contract here (`refused` during a restart). */
   allowedFailures?: readonly ('refused' | 'cut' | 'timeout')[];
+  /** The drill runs on the three-node broker cluster, with this queue type. */
+  brokerCluster?: { queueType: string };
   /** Drill-specific checks, run after the books are settled; return the violations. */
   check?(context: DrillContext & { books: Books; record: LoadRecord }): Promise<string[]>;
 }
@@ -112,24 +115,7 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
           .map((line) => `logged: ${line.slice(0, 600)}`),
       );
 
-    const result: DrillResult = {
-      drill: spec.name,
-      fault: spec.fault,
-      expected: spec.expected,
-      passed: violations.length === 0,
-      ranAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      accepted: books.accepted,
-      stored: books.stored,
-      duplicates: books.duplicates.length,
-      missing: books.missing.length,
-      unexpected: books.unexpected.length,
-      ambiguous: books.ambiguous,
-      storedWhileAmbiguous: books.storedWhileAmbiguous,
-      errorsSeen: errorsOf(books.statuses, books.readStatuses),
-      recoveryMs,
-      notes: [...notes, ...violations.map((violation) => `violation: ${violation}`)],
-    };
+    const result = drillResult({ spec, started, books, record, recoveryMs, notes, violations });
     await recordResult(result);
     return { result, books, record, violations };
   } finally {
@@ -137,7 +123,40 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
   }
 }
 
-function standardViolations(
+/** What a drill writes to results/latest.json. */
+export function drillResult(run: {
+  spec: Pick<DrillSpec, 'name' | 'fault' | 'expected' | 'brokerCluster'>;
+  started: number;
+  books: Books;
+  record: LoadRecord;
+  recoveryMs: number | undefined;
+  notes: string[];
+  violations: string[];
+}): DrillResult {
+  const { spec, started, books, record, recoveryMs, notes, violations } = run;
+  return {
+    drill: spec.name,
+    fault: spec.fault,
+    expected: spec.expected,
+    passed: violations.length === 0,
+    ranAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    accepted: books.accepted,
+    stored: books.stored,
+    duplicates: books.duplicates.length,
+    missing: books.missing.length,
+    unexpected: books.unexpected.length,
+    ambiguous: books.ambiguous,
+    storedWhileAmbiguous: books.storedWhileAmbiguous,
+    errorsSeen: errorsOf(books.statuses, books.readStatuses),
+    recoveryMs,
+    longestAcceptGapMs: longestAcceptGap(record),
+    ...(spec.brokerCluster === undefined ? {} : { brokerCluster: spec.brokerCluster }),
+    notes: [...notes, ...violations.map((violation) => `violation: ${violation}`)],
+  };
+}
+
+export function standardViolations(
   books: Books,
   record: LoadRecord,
   allowedFailures: readonly string[],

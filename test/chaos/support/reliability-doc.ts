@@ -11,21 +11,29 @@ function errors(result: DrillResult): string {
   return entries.length === 0 ? 'none' : entries.map(([label, n]) => `${n}× ${label}`).join(', ');
 }
 
+/** Result, the books and the errors of one drill: the middle of both drill tables. */
+function outcomeCells(r: DrillResult): string[] {
+  return [
+    r.passed ? 'pass' : '**FAIL**',
+    String(r.accepted),
+    String(r.stored),
+    String(r.duplicates),
+    String(r.missing),
+    `${errors(r)}${r.ambiguous > 0 ? ` (${r.ambiguous} retried, ${r.storedWhileAmbiguous} already stored)` : ''}`,
+  ];
+}
+
 /** The table of docs/reliability.md, from the results file the chaos suite writes. */
 export function renderDrillTable(file: ResultsFile): string {
-  const rows = [...file.drills]
+  const rows = file.drills
+    .filter((r) => r.brokerCluster === undefined)
     .sort((a, b) => a.drill.localeCompare(b.drill))
     .map((r) =>
       [
         r.drill,
         r.fault,
         r.expected,
-        r.passed ? 'pass' : '**FAIL**',
-        String(r.accepted),
-        String(r.stored),
-        String(r.duplicates),
-        String(r.missing),
-        `${errors(r)}${r.ambiguous > 0 ? ` (${r.ambiguous} retried, ${r.storedWhileAmbiguous} already stored)` : ''}`,
+        ...outcomeCells(r),
         r.recoveryMs === undefined
           ? 'n/a'
           : r.recoveryMs < 1_000
@@ -56,6 +64,45 @@ export function renderFuzzTable(fuzz: FuzzResult): string {
   ].join('\n');
 }
 
+/**
+ * The drills on the three-node RabbitMQ cluster, with the longest gap between two `202`s, and a
+ * closing line naming the longest gap of them all.
+ */
+export function renderClusterDrillTable(file: ResultsFile): string {
+  const drills = file.drills
+    .filter((r) => r.brokerCluster !== undefined)
+    .sort((a, b) => a.drill.localeCompare(b.drill));
+  if (drills.length === 0) return '';
+  const rows = drills.map(
+    (r) =>
+      `| ${[
+        r.drill,
+        r.fault,
+        r.brokerCluster!.queueType,
+        ...outcomeCells(r),
+        millis(r.longestAcceptGapMs),
+        millis(r.recoveryMs),
+        r.ranAt.slice(0, 16).replace('T', ' '),
+      ]
+        .map(cell)
+        .join(' | ')} |`,
+  );
+  const worst = drills
+    .filter((r) => r.longestAcceptGapMs !== undefined)
+    .sort((a, b) => b.longestAcceptGapMs! - a.longestAcceptGapMs!)[0];
+  return [
+    '| Cluster drill | Fault | Queue type | Result | Accepted | Stored | Duplicates | Missing | Errors seen | Longest gap in accepted orders | Recovery | Run (UTC) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    ...(worst === undefined
+      ? []
+      : [
+          '',
+          `Longest gap in accepted orders on the cluster: ${millis(worst.longestAcceptGapMs)} (${worst.drill}).`,
+        ]),
+  ].join('\n');
+}
+
 export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
   const doc = await readFile(RELIABILITY_DOC, 'utf8');
   const start = doc.indexOf(START);
@@ -66,8 +113,9 @@ export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
       ? ''
       : `Last full run: ${file.generatedAt.slice(0, 16).replace('T', ' ')} UTC, suite ${(file.suiteDurationMs / 1000).toFixed(0)} s.\n\n`;
   const fuzz = file.fuzz === undefined ? '' : `${renderFuzzTable(file.fuzz)}\n\n`;
+  const cluster = renderClusterDrillTable(file);
   await writeFile(
     RELIABILITY_DOC,
-    `${doc.slice(0, start + START.length)}\n\n${suite}${renderDrillTable(file)}\n\n${fuzz}${doc.slice(end)}`,
+    `${doc.slice(0, start + START.length)}\n\n${suite}${renderDrillTable(file)}\n\n${cluster === '' ? '' : `${cluster}\n\n`}${fuzz}${doc.slice(end)}`,
   );
 }

@@ -26,6 +26,10 @@ export interface DrillResult {
   /** Non-2xx answers and failures seen by the load, by status or failure kind. */
   errorsSeen: Record<string, number>;
   recoveryMs: number | undefined;
+  /** Longest time between two consecutive `202`s of the load: how long clients saw no acceptance. */
+  longestAcceptGapMs?: number;
+  /** Set for the drills on the three-node RabbitMQ cluster (their own table in the doc). */
+  brokerCluster?: { queueType: string };
   notes: string[];
 }
 

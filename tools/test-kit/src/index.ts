@@ -34,3 +34,20 @@ export {
   type EventWaitOptions,
   type WaitOptions,
 } from './wait.js';
+export {
+  awaitClusterFormed,
+  healRabbitPartition,
+  killRabbitNode,
+  partitionRabbitNode,
+  quorumReplicas,
+  rabbitCli,
+  rabbitClusterHosts,
+  runningNodes,
+  startRabbitCluster,
+  startRabbitNode,
+  stopRabbitCluster,
+  stopRabbitNode,
+  type QueueReplicas,
+  type RabbitCluster,
+  type RabbitClusterNode,
+} from './rabbitmq-cluster.js';

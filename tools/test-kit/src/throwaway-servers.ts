@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort } from './ports.js';
+import { asRoot, sh } from './shell.js';
 import { waitFor } from './wait.js';
-
-const run = promisify(execFile);
 
 /**
  * PostgreSQL, Redis and RabbitMQ of a suite's own, on free ports, so a test can stop, crash or
@@ -22,24 +19,6 @@ export interface ThrowawayServers {
 }
 
 const PG_BIN = process.env.CHAOS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const asRoot = process.getuid?.() === 0;
-
-/** Runs a command and returns stdout; the message of a failure carries stderr. */
-async function sh(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-  try {
-    const { stdout } = await run(command, args, {
-      env: { ...process.env, ...env },
-      cwd: tmpdir(),
-      timeout: 90_000,
-    });
-    return stdout;
-  } catch (error) {
-    const failed = error as { stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed: ${failed.stderr ?? failed.message}`, {
-      cause: error,
-    });
-  }
-}
 
 /** PostgreSQL refuses to run as root: run its tools as the postgres user then. */
 function pgTool(tool: string, args: string[]): Promise<string> {

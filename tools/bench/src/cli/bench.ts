@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBench, type BenchSettings } from '../bench/run-bench.js';
 import { profilePaths } from '../bench/profile-paths.js';
+import { clusterTable, runClusterBench, writeClusterReport } from '../bench/cluster-bench.js';
 import { ratiosTable, writeReport } from '../report/write-report.js';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -16,6 +17,9 @@ const USAGE = `usage: npm run bench -- [options]
   --no-vault           the second profile: static credentials, no Transit, no Consul (default:
                        the deployed configuration, as npm run dev runs it: JWT login to the Vault
                        double, leased users, Transit, Consul discovery and live config)
+  --cluster            instead: the pipeline on a three-node RabbitMQ cluster of the run's own,
+                       classic against quorum queues (throughput and end-to-end p99, --rounds
+                       alternating rounds, --pipeline seconds each)
   --profile            instead: CPU profiles of each flowstack path under load (node --cpu-prof)
   --out DIR            results directory (default tools/bench/results)`;
 
@@ -30,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       pipeline: { type: 'string' },
       backlog: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
       'no-vault': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -60,6 +65,14 @@ async function main(argv: string[]): Promise<number> {
     progress: process.stderr.isTTY,
   };
   const out = values.out ?? fileURLToPath(new URL('../../results', import.meta.url));
+  if (values.cluster) {
+    const results = await runClusterBench(settings);
+    const written = await writeClusterReport(results, out);
+    process.stdout.write(
+      `\n${clusterTable(results)}\n\nresults: ${written.json} (and ${written.latest})\n`,
+    );
+    return 0;
+  }
   if (values.profile) {
     const summaries = await profilePaths(settings, out);
     for (const summary of summaries) {
