@@ -1,6 +1,9 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, workerConfigSchema } from '@flowstack/config';
 import { testEnvironment } from '@flowstack/domain/testing';
+import { createLogger } from '@flowstack/observability';
+import { startWorker } from '../src/start-worker.js';
 import { uniqueName } from '@flowstack/test-kit';
 import { runQueuesCli } from '../src/entry-points/cli/queue-commands.js';
 
@@ -59,6 +62,27 @@ describe('the queues command', () => {
       for (const name of [queue, `${queue}.dead`, `${queue}.retry.60000`]) {
         await channel.deleteQueue(name).catch(() => undefined);
       }
+      await channel.deleteExchange(`${queue}.exchange`).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+  });
+
+  it('when the worker starts against classic order queues, then it fails fast naming the migration command', async () => {
+    const queue = uniqueName('test.queues.refused', '.');
+    const channel = await model.createChannel();
+    await channel.assertQueue(queue, { durable: true });
+    try {
+      const config = loadConfig(
+        'worker',
+        workerConfigSchema,
+        testEnvironment({ ORDERS_QUEUE: queue, ORDERS_EXCHANGE: `${queue}.exchange` }),
+      );
+      const started = startWorker(config, createLogger({ service: 'worker', level: 'silent' }));
+      await expect(started).rejects.toMatchObject({ code: 'queue-topology-changed' });
+      await expect(started).rejects.toThrow(/queues:migrate/);
+    } finally {
+      await channel.deleteQueue(queue).catch(() => undefined);
+      await channel.deleteExchange(`${queue}.exchange`).catch(() => undefined);
       await channel.close().catch(() => undefined);
     }
   });
