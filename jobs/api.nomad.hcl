@@ -285,6 +285,11 @@ job "api" {
         # cannot hold here. 65s only bounds idle sockets; the api closes them with a FIN that
         # Envoy sees before reuse except in a race of a few ms (docs/deploy.md, "Keep-alive").
         HTTP_KEEP_ALIVE_TIMEOUT_MS = "65000"
+        # V8 heap bounds (docs/performance.md, api RSS): without them V8 commits ~150 MB of heap
+        # for a live heap under 70 MB under load, and the api peaks at ~230 MB RSS; with them
+        # ~125 MB. A heap that outgrows 128 MB is a leak: the process dies and Nomad restarts it,
+        # inside the task's memory reservation, before the cgroup would kill it.
+        NODE_OPTIONS = "--max-semi-space-size=4 --max-old-space-size=128"
       }
 
       resources {

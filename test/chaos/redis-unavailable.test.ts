@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { orderIdFor } from '@flowstack/domain';
 import { describe, expect, inject, it } from 'vitest';
 import { startRedis, stopRedis } from '@flowstack/test-kit';
 import { sleep } from '@flowstack/test-kit';
@@ -34,7 +33,7 @@ describe('Redis unavailable under load', () => {
       check: async ({ stack }) => {
         const { rows } = await stack.db.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM orders WHERE id = $1',
-          [orderIdFor(key)],
+          [stack.orderIdOf(key)],
         );
         return rows[0]?.n === 1 ? [] : [`the key posted 3 times is stored ${rows[0]?.n} times`];
       },

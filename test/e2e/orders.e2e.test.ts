@@ -68,7 +68,7 @@ describe('an order through the whole stack', () => {
     };
     const statuses = await Promise.all(keys.map(postUntilAccepted));
     expect(statuses.filter((status) => status !== 202)).toEqual([]);
-    const ids = keys.map(orderIdFor);
+    const ids = keys.map((key) => orderIdFor(key));
     await waitFor(async () => (await countStored(s.db, ids)) >= 1000, { timeoutMs: 90_000 });
     await new Promise((r) => setTimeout(r, 500));
     expect(await countStored(s.db, ids)).toBe(1000);

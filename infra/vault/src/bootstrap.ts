@@ -27,6 +27,7 @@ import { loadPolicies } from './service-policies.js';
 import { differingFields, durationSeconds, type DesiredSettings } from './settings-compare.js';
 import { createVaultHttp, vaultErrorText, type VaultHttp } from './vault-http.js';
 import { ensurePkiNames, ensurePkiUrls } from './pki-naming.js';
+import { ensureServiceSecret, GENERATED_KV_FIELDS } from './service-secrets.js';
 import {
   DEFAULT_ROLE,
   DEFAULT_WORKLOAD_NAMESPACES,
@@ -143,7 +144,7 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
     );
   }
 
-  // KV v2 and each service's (initially empty) config secret
+  // KV v2 and each service's config secret (with the fields generated here, e.g. the api's order-id key)
   await ensureEnabled(
     vault,
     'sys/mounts',
@@ -153,15 +154,9 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   );
   for (const service of VAULT_SERVICES) {
     const path = `${VAULT_MOUNTS.kv}/data/${SERVICE_VAULT_NAMES[service].kvConfigPath}`;
-    if ((await vault.read(path)) !== undefined) {
-      record(path, 'unchanged');
-      continue;
-    }
-    // cas 0: write only if the secret does not exist, never over an operator's values.
-    const reply = await vault.request('POST', path, { options: { cas: 0 }, data: {} });
-    if (reply.status === 200 || reply.status === 204) record(path, 'created');
-    else if (reply.status === 400) record(path, 'unchanged', 'exists (check-and-set refused)');
-    else throw new BootstrapError(`POST ${path}: ${vaultErrorText(reply.body)}`, reply.status);
+    const result = await ensureServiceSecret(vault, path, GENERATED_KV_FIELDS[service]);
+    if (result.outcome === 'updated') record(path, 'updated', `added ${result.added.join(', ')}`);
+    else record(path, result.outcome);
   }
 
   // Database engine: PostgreSQL and Redis

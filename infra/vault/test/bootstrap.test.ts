@@ -64,6 +64,9 @@ const WATCHED = [
  */
 const ISSUER_NAMING_SKIPPED: unknown[] = [];
 
+const kvData = (read: Record<string, unknown> | undefined) =>
+  z.object({ data: z.record(z.string(), z.unknown()) }).parse(read).data;
+
 async function snapshot(): Promise<Record<string, unknown>> {
   const http = createVaultHttp({ address: options.address, token: options.token });
   const out: Record<string, unknown> = {};
@@ -158,6 +161,33 @@ describe('bootstrapVault', () => {
     expect(report.changed).toBe(false);
     expect(report.steps.filter((s) => s.outcome !== 'unchanged')).toEqual(ISSUER_NAMING_SKIPPED);
     expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it("when run, then the api's config secret holds a 32-byte order-id key that later runs keep", async () => {
+    const http = createVaultHttp(vault);
+    const path = 'kv/data/flowstack/api/config';
+    const secret = kvData(await http.read(path))['order_id_secret'];
+    expect(typeof secret).toBe('string');
+    expect(Buffer.from(String(secret), 'base64')).toHaveLength(32);
+    await bootstrapVault(options);
+    expect(kvData(await http.read(path))['order_id_secret']).toBe(secret);
+    expect(kvData(await http.read('kv/data/flowstack/worker/config'))).toEqual({});
+  }, 60_000);
+
+  it("when the api's config secret exists without the order-id key, then the run adds it and keeps the operator's fields", async () => {
+    const http = createVaultHttp(vault);
+    const path = 'kv/data/flowstack/api/config';
+    await http.write(path, { data: { OPERATOR_SETTING: 'kept' } });
+    const report = await bootstrapVault(options);
+    expect(report.steps.find((s) => s.resource === path)).toEqual({
+      resource: path,
+      outcome: 'updated',
+      detail: 'added order_id_secret',
+    });
+    const data = kvData(await http.read(path));
+    expect(data['OPERATOR_SETTING']).toBe('kept');
+    expect(Buffer.from(String(data['order_id_secret']), 'base64')).toHaveLength(32);
+    expect((await bootstrapVault(options)).vaultWrites).toBe(0);
   }, 60_000);
 
   it('when someone changed a role, then the next run puts back only that role', async () => {

@@ -117,6 +117,15 @@ export const apiConfigSchema = z
       'How long a POST waits for the broker to confirm before answering 503.',
     ),
     ACCEPT_ORDERS: bool(true, 'When false, POST /v1/orders answers 503 (maintenance switch).'),
+    ORDER_ID_SECRET: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || Buffer.from(value, 'base64').length >= 32, {
+        message: 'must be base64 of at least 32 bytes',
+      })
+      .describe(
+        'Base64 key (32+ bytes) of the HMAC that derives order ids from Idempotency-Keys; the same in every api instance. Unset with Vault on: order_id_secret of the api KV config (the Vault bootstrap writes it). Unset without Vault: public UUIDv5 ids.',
+      ),
     RATE_LIMIT_REQUESTS_PER_SECOND: z.coerce
       .number()
       .min(0)

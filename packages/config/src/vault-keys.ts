@@ -37,9 +37,9 @@ export const vaultKeys = {
   TRANSIT_KEY: text('orders-pii', 'Transit key for the customer e-mail.'),
   TRANSIT_MODE: z
     .enum(['direct', 'envelope'])
-    .default('direct')
+    .default('envelope')
     .describe(
-      'direct: one Transit call per value (vault:vN:...); envelope: local AES-GCM under a Transit data key.',
+      'envelope: local AES-GCM under a Transit data key (one Transit call per data key, renewed every 5 min); direct: one Transit call per value (vault:vN:...).',
     ),
   PII_LOCAL_KEY: optionalSecret(
     'Without Vault: base64 32-byte AES key to seal e-mails locally; unset = stored as marked plaintext.',

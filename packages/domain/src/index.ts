@@ -9,7 +9,11 @@ export { placeOrder, type PlaceOrderDeps, type PlacedOrder } from './use-cases/p
 export { storeOrder, type StoreOrderDeps } from './use-cases/store-order.js';
 export { storeOrders, type StoredBatch } from './use-cases/store-orders.js';
 export { getOrder, type GetOrderDeps } from './use-cases/get-order.js';
-export { orderIdFor, fingerprintOf } from './use-cases/order-id.js';
+export { orderIdFor, fingerprintOf, ORDER_ID_SECRET_MIN_BYTES } from './use-cases/order-id.js';
+export {
+  createStoredFingerprints,
+  type StoredFingerprints,
+} from './data-access/stored-fingerprints.js';
 export { cacheKeys } from './use-cases/cache-keys.js';
 export {
   ORDER_CREATED,

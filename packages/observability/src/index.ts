@@ -1,6 +1,7 @@
 export { runWithContext, currentContext, type WorkContext } from './context.js';
 export {
   createLogger,
+  fixedShapeLogger,
   REDACT_PATHS,
   serializeError,
   type Logger,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runWithContext } from './context.js';
-import { createLogger, serializeError } from './logger.js';
+import { createLogger, fixedShapeLogger, serializeError } from './logger.js';
 
 function captureLines(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -88,5 +88,28 @@ describe('createLogger', () => {
     const once = serializeError(error);
     expect(serializeError(once)).toEqual(once);
     expect(once).toMatchObject({ type: 'Error', command: { name: 'set', args: '[redacted]' } });
+  });
+});
+
+describe('fixedShapeLogger', () => {
+  it('when it writes a line, then the line has the service, the request id and the fields as given, and the parent still redacts', async () => {
+    const { stream, lines } = captureLines();
+    const logger = createLogger({ service: 'api', destination: stream });
+    const requestLog = fixedShapeLogger(logger);
+    await runWithContext({ requestId: 'req-9' }, () => {
+      requestLog.info({ method: 'GET', route: '/v1/products/:id', status: 200 }, 'request');
+      logger.info({ password: 'hunter2' }, 'other');
+      return Promise.resolve();
+    });
+    const [request, other] = lines();
+    expect(request).toMatchObject({
+      service: 'api',
+      requestId: 'req-9',
+      method: 'GET',
+      route: '/v1/products/:id',
+      status: 200,
+      msg: 'request',
+    });
+    expect(other).toMatchObject({ password: '[redacted]' });
   });
 });

@@ -98,3 +98,14 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination ?? pino.destination({ sync: false }),
   );
 }
+
+/**
+ * A child of `logger` without path redaction, for lines whose fields are fixed by the caller and
+ * hold no request data (the api's one line per request: method, route template, status,
+ * duration, plus the request and trace ids of the mixin). Redaction walks 36 paths per line
+ * (measured: about 5x the cost of the line without it, the largest single item of a cache hit);
+ * never hand this logger an object that came from outside.
+ */
+export function fixedShapeLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}

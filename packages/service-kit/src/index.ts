@@ -12,6 +12,7 @@ export {
   type ConnectionLimits,
   type StartedServer,
 } from './health-server.js';
+export { readOrderIdSecret, ORDER_ID_SECRET_FIELD } from './order-id-secret.js';
 export { runMain } from './run-main.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
 export {

@@ -215,7 +215,8 @@ export interface EnvelopeOptions {
  * Envelope encryption: one Transit call per data key instead of one per value. The value is
  * AES-256-GCM under a data key; the stored string carries the data key wrapped by Transit:
  * `envelope:v1:vault:vN:<wrapped key>:<base64 iv|ciphertext|tag>`. Rewrapping touches only the
- * wrapped key. When a new data key cannot be had (Vault down) the current one stays in use.
+ * wrapped key. Every data key comes from Transit (`datakey/plaintext`), so Vault can unwrap every
+ * value sealed here. When a new data key cannot be had (Vault down) the current one stays in use.
  */
 export function createEnvelopeSealer(
   transit: Transit,
@@ -242,12 +243,12 @@ export function createEnvelopeSealer(
     return fetching;
   };
 
+  // Only the first seal waits for Vault. A stale key is replaced in the background while it keeps
+  // sealing, so a data key's renewal puts no Vault round trip on any order's path.
   const currentKey = async () => {
-    const stale =
-      active === undefined || active.uses >= maxUses || Date.now() - active.bornAt >= lifetimeMs;
-    if (stale) {
-      if (active === undefined) await refresh();
-      else await refresh().catch(() => undefined);
+    if (active === undefined) await refresh();
+    else if (active.uses >= maxUses || Date.now() - active.bornAt >= lifetimeMs) {
+      refresh().catch(() => undefined);
     }
     if (active === undefined) throw new Error('no data key');
     active.uses += 1;

@@ -6,6 +6,7 @@ import type { Database } from '@flowstack/db';
 import type { ReadinessRegistry } from '@flowstack/lifecycle';
 import type { Logger, Metrics } from '@flowstack/observability';
 import type { Publisher } from '@flowstack/queue';
+import { createStoredFingerprints } from '@flowstack/domain';
 import { createHealthEndpoints } from '@flowstack/service-kit';
 import { errorHandler, notFoundHandler } from './entry-points/http/error-handler.js';
 import { apiDocs, openApiDocument } from './entry-points/http/openapi.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   readiness: ReadinessRegistry;
   /** Seals the customer's e-mail before it is published (Vault Transit when Vault is on). */
   pii?: { seal(plaintext: string): Promise<string> };
+  /** HMAC key of the order ids (decision 002); without it they are the public UUIDv5 of the key. */
+  orderIdSecret?: Buffer;
 }
 
 /** Concurrent `/metrics` answers; two Prometheus replicas scraping at once still fit. */
@@ -89,7 +92,9 @@ export function createApp(deps: AppDeps): Express {
       return deps.config.PENDING_ORDER_TTL_SECONDS;
     },
     acceptingOrders: () => deps.config.ACCEPT_ORDERS,
+    storedFingerprints: createStoredFingerprints(deps.db),
     ...(deps.pii === undefined ? {} : { pii: deps.pii }),
+    ...(deps.orderIdSecret === undefined ? {} : { orderIdSecret: deps.orderIdSecret }),
   };
   registerProductRoutes(app, domainDeps);
   registerOrderRoutes(app, domainDeps);

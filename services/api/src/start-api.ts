@@ -1,7 +1,7 @@
 import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import { listen, openConsul, openDataServices } from '@flowstack/service-kit';
+import { listen, openConsul, openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
 import { createApiServer } from './api-server.js';
 import { createApp } from './app.js';
 
@@ -43,6 +43,11 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
         maxBytes: config.CACHE_LOCAL_MAX_BYTES,
       },
     });
+    const orderIdSecret = await readOrderIdSecret({
+      configured: config.ORDER_ID_SECRET,
+      vault,
+      logger,
+    });
     const publisher = queue.createPublisher({
       exchange: config.ORDERS_EXCHANGE,
       assertExchange: config.ORDERS_EXCHANGE_DECLARE,
@@ -57,6 +62,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       metrics,
       readiness: lifecycle.readiness,
       pii,
+      ...(orderIdSecret === undefined ? {} : { orderIdSecret }),
     });
     const { server, scheme } = await lifecycle.step('tls', async () => {
       const created = await createApiServer({ config, app, vault, logger });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -267,5 +267,45 @@ describe('one Idempotency-Key, two bodies', () => {
     const reused = await post(key, orderRequestFor([product], 4)).expect(422);
     expect(reused.body.type).toMatch(/idempotency-key-reused$/);
     await post(key, stored).expect(202);
+  });
+});
+
+describe('order ids under ORDER_ID_SECRET', () => {
+  const secret = randomBytes(32);
+  let keyed: ApiUnderTest;
+  beforeAll(async () => {
+    keyed = await startApiUnderTest({ env: { ORDER_ID_SECRET: secret.toString('base64') } });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+  const postKeyed = (key: string, body: unknown) =>
+    request(keyed.app)
+      .post('/v1/orders')
+      .set('content-type', 'application/json')
+      .set('idempotency-key', key)
+      .send(JSON.stringify(body));
+
+  it('when an order is accepted, then its id is the HMAC of the key under the secret, not the public derivation, and a retry names the same row', async () => {
+    const key = uniqueIdempotencyKey();
+    const body = orderRequestFor([product]);
+    const first = await postKeyed(key, body).expect(202);
+    expect(first.body.id).toBe(orderIdFor(key, secret));
+    expect(first.body.id).not.toBe(orderIdFor(key));
+    expect(first.headers.location).toBe(`/v1/orders/${orderIdFor(key, secret)}`);
+    const message = await keyed.waitForMessage(orderIdFor(key, secret));
+    expect(message.body).toMatchObject({ orderId: orderIdFor(key, secret) });
+    const again = await postKeyed(key, body).expect(202);
+    expect(again.body.id).toBe(first.body.id);
+    // Whoever computes the public id of a known key finds nothing there.
+    await request(keyed.app)
+      .get(`/v1/orders/${orderIdFor(key)}`)
+      .expect(404);
+  });
+
+  it('when the secret is shorter than 32 bytes, then the api refuses to start', async () => {
+    await expect(
+      startApiUnderTest({ env: { ORDER_ID_SECRET: randomBytes(16).toString('base64') } }),
+    ).rejects.toThrow(/ORDER_ID_SECRET: must be base64 of at least 32 bytes/);
   });
 });

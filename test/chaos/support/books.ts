@@ -1,5 +1,4 @@
 import type { Database } from '@flowstack/db';
-import { orderIdFor } from '@flowstack/domain';
 import { waitFor } from '@flowstack/test-kit';
 import { postOrder, type HttpOutcome, type LoadRecord } from './load.js';
 
@@ -75,11 +74,13 @@ export async function settleBooks(options: {
   db: Database;
   record: LoadRecord;
   apiUrl: string;
+  /** The order id of an Idempotency-Key, as the api derives it. */
+  orderIdOf: (key: string) => string;
   /** Orders the drill placed outside the load (warm-up, recovery probe, replayed messages). */
   otherIds?: readonly string[];
   timeoutMs?: number;
 }): Promise<Books> {
-  const { db, record } = options;
+  const { db, record, orderIdOf } = options;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const byKey = new Map<string, { body: string; outcomes: HttpOutcome[] }>();
   for (const post of record.posts) {
@@ -90,7 +91,7 @@ export async function settleBooks(options: {
   const accepted = new Set<string>();
   const ambiguous = new Map<string, string>();
   for (const [key, entry] of byKey) {
-    if (entry.outcomes.some((outcome) => outcome.status === 202)) accepted.add(orderIdFor(key));
+    if (entry.outcomes.some((outcome) => outcome.status === 202)) accepted.add(orderIdOf(key));
     else if (entry.outcomes.some((o) => o.status === undefined || o.status === 503))
       ambiguous.set(key, entry.body);
   }
@@ -106,13 +107,13 @@ export async function settleBooks(options: {
 
   const beforeRetry = await storedIds();
   const storedWhileAmbiguous = [...ambiguous.keys()].filter((key) =>
-    beforeRetry.has(orderIdFor(key)),
+    beforeRetry.has(orderIdOf(key)),
   ).length;
   const retryOutcomes: HttpOutcome[] = [];
   for (const [key, body] of ambiguous) {
     const outcome = await postOrder(options.apiUrl, key, body);
     retryOutcomes.push(outcome);
-    if (outcome.status === 202) accepted.add(orderIdFor(key));
+    if (outcome.status === 202) accepted.add(orderIdOf(key));
   }
   await waitFor(
     async () => {
@@ -128,7 +129,7 @@ export async function settleBooks(options: {
   const storedSet = new Set(rows.map((row) => row.id));
   const accountedFor = new Set([
     ...accepted,
-    ...[...ambiguous.keys()].map(orderIdFor),
+    ...[...ambiguous.keys()].map(orderIdOf),
     ...(options.otherIds ?? []),
   ]);
   const allOutcomes = [...record.posts.map((post) => post.outcome), ...retryOutcomes];

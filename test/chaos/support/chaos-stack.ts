@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { freePort, type ThrowawayServers } from '@flowstack/test-kit';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { createDatabase, type Database } from '@flowstack/db';
 import { spawnService, type ServiceProcess } from '@flowstack/dev-stack';
-import { migrateDatabase, ORDER_CREATED } from '@flowstack/domain';
+import { migrateDatabase, ORDER_CREATED, orderIdFor } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
 
@@ -18,6 +19,8 @@ export interface ChaosStack {
   db: Database;
   /** Every line api and worker wrote, prefixed with the service name. */
   output: string[];
+  /** The id the api derives for an Idempotency-Key (HMAC under the stack's order-id secret). */
+  orderIdOf: (key: string) => string;
   /** Starts a service again with the same environment (and so the same ports). */
   restart(name: ServiceName): Promise<ServiceProcess>;
   publishRaw(content: Buffer, messageId: string): Promise<void>;
@@ -48,8 +51,10 @@ export async function startChaosStack(
     PUBLISH_CONFIRM_TIMEOUT_MS: '2000',
     WORKER_RETRY_DELAYS_MS: '200,500,1000,2000',
     WORKER_MAX_ATTEMPTS: '30',
+    ORDER_ID_SECRET: randomBytes(32).toString('base64'),
     ...overrides,
   });
+  const orderIdSecret = Buffer.from(env.ORDER_ID_SECRET!, 'base64');
   const logger = createLogger({ service: 'chaos', level: 'error' });
   await migrateDatabase({
     host: env.POSTGRES_HOST!,
@@ -85,6 +90,7 @@ export async function startChaosStack(
     processes,
     db,
     output,
+    orderIdOf: (key) => orderIdFor(key, orderIdSecret),
     async restart(name) {
       processes[name] = await spawnOne(name);
       return processes[name];

@@ -100,6 +100,7 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
       db: stack.db,
       record,
       apiUrl: stack.apiUrl,
+      orderIdOf: stack.orderIdOf,
       otherIds: context.otherIds,
     });
     violations.push(...standardViolations(books, record, spec.allowedFailures ?? []));

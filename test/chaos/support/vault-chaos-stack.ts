@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { createDatabase } from '@flowstack/db';
 import { PG_AUTH, spawnService, writeWorkloadJwt } from '@flowstack/dev-stack';
-import { migrateDatabase } from '@flowstack/domain';
+import { migrateDatabase, orderIdFor } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { bootstrapVault, DEFAULTS } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
@@ -168,6 +168,16 @@ export async function startVaultChaosStack(
       startupTimeoutMs: 60_000,
     });
   const processes = { worker: await spawnOne('worker'), api: await spawnOne('api') };
+  // The api derives order ids under the key the bootstrap wrote into its KV config.
+  const kvConfig = await vaultHttp('GET', `kv/data/${SERVICE_VAULT_NAMES.api.kvConfigPath}`);
+  const orderIdSecret = Buffer.from(
+    String(
+      (kvConfig.json as { data?: { data?: Record<string, unknown> } }).data?.data?.[
+        'order_id_secret'
+      ],
+    ),
+    'base64',
+  );
   const db = await createDatabase({
     host: PG_AUTH.host,
     port: PG_AUTH.port,
@@ -191,6 +201,7 @@ export async function startVaultChaosStack(
     processes,
     db,
     output,
+    orderIdOf: (key) => orderIdFor(key, orderIdSecret),
     async restart(name) {
       processes[name] = await spawnOne(name);
       return processes[name];

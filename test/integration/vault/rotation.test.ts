@@ -120,7 +120,7 @@ describe('credentials rotating under load', () => {
     expect(accepted.length).toBeGreaterThan(20);
     expect(rows.length).toBe(accepted.length);
     expect(new Set(rows.map((row) => row.id)).size).toBe(accepted.length);
-    for (const row of rows) expect(row.customer_email).toMatch(/^vault:v\d+:/);
+    for (const row of rows) expect(row.customer_email).toMatch(/^(envelope:v1:)?vault:v\d+:/);
   }, 150_000);
 
   it('when the stack stops, then no PostgreSQL role, Redis user or RabbitMQ user it was given is left', async () => {

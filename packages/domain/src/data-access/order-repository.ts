@@ -114,21 +114,6 @@ export interface StoredOrder extends StoredOrderView {
   requestFingerprint: string;
 }
 
-/** The two columns the accept path compares: one index lookup, no join. */
-export async function findStoredFingerprint(
-  db: Queryable,
-  id: string,
-): Promise<{ requestFingerprint: string; acceptedAt: string } | undefined> {
-  const { rows } = await db.query<{ request_fingerprint: string; accepted_at: Date }>(
-    'SELECT request_fingerprint, accepted_at FROM orders WHERE id = $1',
-    [id],
-  );
-  const row = rows[0];
-  return row === undefined
-    ? undefined
-    : { requestFingerprint: row.request_fingerprint, acceptedAt: row.accepted_at.toISOString() };
-}
-
 export async function findStoredOrder(db: Queryable, id: string): Promise<StoredOrder | undefined> {
   const { rows } = await db.query<OrderRow>(
     `SELECT o.id, o.request_fingerprint, o.customer_email_masked, o.total_cents, o.currency, o.accepted_at, o.stored_at,

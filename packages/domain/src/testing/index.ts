@@ -1,2 +1,2 @@
 export { createTestProduct, uniqueIdempotencyKey, orderRequestFor } from './factories.js';
-export { testEnvironment, prepareTestDatabase } from './test-environment.js';
+export { testEnvironment, prepareTestDatabase, openTestDatabase } from './test-environment.js';

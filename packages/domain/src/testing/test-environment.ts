@@ -1,4 +1,5 @@
 import { createStaticCredentialSource } from '@flowstack/credentials';
+import { createDatabase, type Database } from '@flowstack/db';
 import { createLogger } from '@flowstack/observability';
 import { migrateDatabase } from '../migrate-database.js';
 
@@ -27,15 +28,30 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
   };
 }
 
-/** Creates the test database if needed and applies the production migrations (vitest globalSetup). */
-export async function prepareTestDatabase(): Promise<void> {
+/** Where the test database is, and the superuser the tests connect as. */
+function testDatabaseTarget() {
   const env = testEnvironment();
-  await migrateDatabase({
+  return {
     host: env.POSTGRES_HOST!,
     port: Number(env.POSTGRES_PORT),
     database: env.POSTGRES_DB!,
     credentials: createStaticCredentialSource({ username: env.POSTGRES_USER }),
+  };
+}
+
+/** Creates the test database if needed and applies the production migrations (vitest globalSetup). */
+export async function prepareTestDatabase(): Promise<void> {
+  await migrateDatabase({
+    ...testDatabaseTarget(),
     logger: createLogger({ service: 'test-setup', level: 'warn' }),
     createDatabase: true,
+  });
+}
+
+/** A pool on the test database; close it in afterAll. */
+export function openTestDatabase(): Promise<Database> {
+  return createDatabase({
+    ...testDatabaseTarget(),
+    logger: createLogger({ service: 'test', level: 'silent' }),
   });
 }

@@ -4,7 +4,10 @@ import { AppError } from '@flowstack/errors';
 import type { Logger } from '@flowstack/observability';
 import type { Publisher } from '@flowstack/queue';
 import { z } from 'zod';
-import { findStoredFingerprint } from '../data-access/order-repository.js';
+import {
+  createStoredFingerprints,
+  type StoredFingerprints,
+} from '../data-access/stored-fingerprints.js';
 import { publishOrderCreated, type OrderCreatedMessage } from '../order-created.js';
 import { getProducts } from './catalog.js';
 import { cacheKeys } from './cache-keys.js';
@@ -27,6 +30,10 @@ export interface PlaceOrderDeps {
   pendingTtlSeconds: number;
   /** Seals the e-mail before it leaves the API (Transit with Vault). Default: marked plaintext. */
   pii?: { seal(plaintext: string): Promise<string> };
+  /** HMAC key of the order ids (see orderIdFor); without it the ids are the public UUIDv5. */
+  orderIdSecret?: Uint8Array;
+  /** Batched reads of stored fingerprints, shared by the requests of one process. */
+  storedFingerprints?: StoredFingerprints;
   now?: () => Date;
 }
 
@@ -58,8 +65,9 @@ type KeyState =
  *
  * The claim outlives the stored order (it expires after `pendingTtlSeconds`), so a key reused
  * with another body is refused by Redis alone. For a key older than that, the stored row's
- * fingerprint is read in parallel with the publish: no wait is added, and a mismatch is still
- * a 422 (the message published meanwhile names a stored id and is dropped by the worker).
+ * fingerprint is read in parallel with the publish: no wait is added, concurrent orders share
+ * one batched SELECT, and a mismatch is still a 422 (the message published meanwhile names a
+ * stored id and is dropped by the worker).
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -77,7 +85,8 @@ export async function placeOrder(
     'The Idempotency-Key header',
   );
   const request = parseOrThrow(placeOrderRequestSchema, input.body, 'The order');
-  const orderId = orderIdFor(key);
+  const orderId = orderIdFor(key, deps.orderIdSecret);
+  const storedFingerprints = deps.storedFingerprints ?? createStoredFingerprints(deps.db);
   const requestFingerprint = fingerprintOf(request);
   const fresh: Claim = {
     requestFingerprint,
@@ -87,14 +96,13 @@ export async function placeOrder(
   const state = await claimKey(deps, orderId, fresh);
   // Only a retry or an unanswered claim waits for PostgreSQL before publishing.
   if (state.kind !== 'claimed') {
-    const stored = await findStoredFingerprint(deps.db, orderId);
+    const stored = await storedFingerprints.find(orderId);
     if (stored !== undefined) {
       assertSameRequest(stored.requestFingerprint, requestFingerprint);
       return { orderId, replayed: true };
     }
   }
-  const storedBefore =
-    state.kind === 'claimed' ? findStoredFingerprint(deps.db, orderId) : undefined;
+  const storedBefore = state.kind === 'claimed' ? storedFingerprints.find(orderId) : undefined;
   // Settled here so that a publish failure does not leave it rejected and unobserved.
   const olderOrder = storedBefore?.then(
     (value) => ({ value }),

@@ -9,7 +9,7 @@ import { testEnvironment } from '@flowstack/domain/testing';
 import { createLifecycle } from '@flowstack/lifecycle';
 import { createLogger, createMetrics } from '@flowstack/observability';
 import type { ConsumedMessage, Consumer, SettledEvent } from '@flowstack/queue';
-import { openDataServices } from '@flowstack/service-kit';
+import { openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
 import { nextEvent } from '@flowstack/test-kit';
 import { createApp } from '../../src/app.js';
 
@@ -86,6 +86,11 @@ export async function startApiUnderTest(
     capture = consumer;
     lifecycle.onStop('capture consumer', () => consumer.stop());
   }
+  const orderIdSecret = await readOrderIdSecret({
+    configured: config.ORDER_ID_SECRET,
+    vault: undefined,
+    logger,
+  });
   const app = createApp({
     config,
     db,
@@ -94,6 +99,7 @@ export async function startApiUnderTest(
     logger,
     metrics,
     readiness: lifecycle.readiness,
+    ...(orderIdSecret === undefined ? {} : { orderIdSecret }),
   });
 
   return {

@@ -28,7 +28,16 @@ export interface BenchStack {
   env: Record<string, string>;
   /** Where flowstack's orders are stored, as an administrator sees it. */
   pgTarget: PostgresTarget;
-  startService(name: 'api' | 'worker', nodeArgs?: string[]): Promise<BenchProcess>;
+  startService(
+    name: 'api' | 'worker',
+    nodeArgs?: string[],
+    extraEnv?: Record<string, string>,
+  ): Promise<BenchProcess>;
+  /**
+   * The environment that makes a service reach RabbitMQ at 127.0.0.1:`port` (a proxy in front
+   * of it): the port itself without Consul, else a Consul service of its own at that port.
+   */
+  routeRabbitThrough(port: number): Promise<Record<string, string>>;
   /** Vault requests since the stack started (the audit log's request entries); vault only. */
   vaultRequests(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -73,7 +82,10 @@ export async function openBenchStack(profile: BenchProfile): Promise<BenchStack>
       profile,
       env,
       pgTarget,
-      startService: (name, nodeArgs = []) => spawnService(name, env, nodeArgs),
+      startService: (name, nodeArgs = [], extraEnv = {}) =>
+        spawnService(name, { ...env, ...extraEnv }, nodeArgs),
+      routeRabbitThrough: (port) =>
+        Promise.resolve({ RABBITMQ_HOST: '127.0.0.1', RABBITMQ_PORT: String(port) }),
       vaultRequests: () => Promise.resolve(undefined),
       stop: () => Promise.resolve(),
     };
@@ -102,7 +114,26 @@ export async function openBenchStack(profile: BenchProfile): Promise<BenchStack>
     profile,
     env,
     pgTarget,
-    startService: (name, nodeArgs = []) => spawnService(name, serviceEnv(name), nodeArgs),
+    startService: (name, nodeArgs = [], extraEnv = {}) =>
+      spawnService(name, { ...serviceEnv(name), ...extraEnv }, nodeArgs),
+    routeRabbitThrough: async (port) => {
+      const consul = services.api.CONSUL_HTTP_ADDR;
+      if (consul === undefined) throw new Error('the vault profile runs without Consul');
+      const name = `rabbitmq-bench-${runId}`;
+      const response = await fetch(`${consul}/v1/agent/service/register`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ID: name, Name: name, Address: '127.0.0.1', Port: port }),
+      });
+      if (!response.ok) {
+        throw new Error(`registering ${name} in Consul answered ${response.status}`);
+      }
+      return {
+        CONSUL_RABBITMQ_SERVICE: name,
+        RABBITMQ_HOST: '127.0.0.1',
+        RABBITMQ_PORT: String(port),
+      };
+    },
     vaultRequests: () =>
       services.auditFile === undefined
         ? Promise.resolve(undefined)

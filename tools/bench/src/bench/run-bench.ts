@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { baselineConfig, NAIVE_TABLE_SQL } from '../baselines/baseline-config.js';
 import { databaseCompletionSource } from '../load/completion.js';
 import { computeChecks, computeRatios } from '../report/ratios.js';
-import type { BenchResults, Machine, RunFigure } from '../report/results.js';
+import type { BenchResults, Machine, RecoveryFigure, RunFigure } from '../report/results.js';
 import { missProductIds, seedBenchTables } from '../stack/local-stack.js';
 import { listeningLine, spawnNode, type BenchProcess } from '../stack/processes.js';
 import { openRabbit } from '../stack/rabbit.js';
@@ -11,6 +11,7 @@ import { openBenchStack, type BenchProfile } from './bench-stack.js';
 import { measureDrains } from './drains.js';
 import { createMeasure } from './measure.js';
 import { measurePipeline } from './pipeline.js';
+import { measureRecovery } from './recovery.js';
 import { measureShortPaths } from './short-paths.js';
 
 export interface BenchSettings {
@@ -26,6 +27,9 @@ export interface BenchSettings {
   backlog: number;
   /** Products seeded for cache misses: more than a miss run can read. */
   missProducts: number;
+  /** Broker outages of the recovery phase, and how long each lasts. */
+  recoveryRuns: number;
+  outageMs: number;
   log: (line: string) => void;
   progress: boolean;
 }
@@ -157,6 +161,7 @@ export async function runBench(settings: BenchSettings): Promise<BenchResults> {
     });
     workerPeak = Math.max(workerPeak, drained.workerPeakMb);
     const rss = { apiMb: apiPeak, workerMb: workerPeak === 0 ? undefined : workerPeak };
+    const recovery = await measureRecoveryPhase(settings, stack, orders);
     return {
       version: 1,
       startedAt,
@@ -182,8 +187,10 @@ export async function runBench(settings: BenchSettings): Promise<BenchResults> {
         drains: drained.drains,
         rss,
         baselineRss: { publishMb, naiveWorkerMb: drained.naiveWorkerMb },
+        recovery: 'error' in recovery ? undefined : recovery,
       }),
-      checks: computeChecks(runs),
+      recovery: 'error' in recovery ? undefined : recovery,
+      checks: computeChecks(runs, recovery),
       profiles: [],
     };
   } finally {
@@ -199,6 +206,35 @@ export async function runBench(settings: BenchSettings): Promise<BenchResults> {
     );
     await rabbit.close();
     await stack.stop();
+  }
+}
+
+/**
+ * The recovery phase with a worker of its own (the orders must be stored); a phase that cannot
+ * run is a failed check in the report, not a lost bench.
+ */
+async function measureRecoveryPhase(
+  settings: BenchSettings,
+  stack: Awaited<ReturnType<typeof openBenchStack>>,
+  orders: Awaited<ReturnType<typeof databaseCompletionSource>>,
+): Promise<RecoveryFigure | { error: string }> {
+  settings.log(
+    `recovery: ${settings.recoveryRuns} broker outages of ${settings.outageMs} ms under steady load`,
+  );
+  const worker = await stack.startService('worker');
+  try {
+    return await measureRecovery({
+      stack,
+      orders,
+      runs: settings.recoveryRuns,
+      outageMs: settings.outageMs,
+      log: settings.log,
+    });
+  } catch (error) {
+    settings.log(`recovery phase failed: ${String(error)}`);
+    return { error: `not measured: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await worker.stop();
   }
 }
 

@@ -14,6 +14,8 @@ const USAGE = `usage: npm run bench -- [options]
   --connections N      (default 10)
   --pipeline SECONDS   sustained pipeline run (default 60)
   --backlog N          messages for the worker drain (default 50000)
+  --outages N          broker outages of the recovery phase (default 3, quick 1)
+  --outage-ms MS       length of each outage (default 5000)
   --no-vault           the second profile: static credentials, no Transit, no Consul (default:
                        the deployed configuration, as npm run dev runs it: JWT login to the Vault
                        double, leased users, Transit, Consul discovery and live config)
@@ -33,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       rounds: { type: 'string' },
       pipeline: { type: 'string' },
       backlog: { type: 'string' },
+      outages: { type: 'string' },
+      'outage-ms': { type: 'string' },
       profile: { type: 'boolean', default: false },
       cluster: { type: 'boolean', default: false },
       'no-vault': { type: 'boolean', default: false },
@@ -61,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
     halfRateSeconds: quick ? 10 : 20,
     backlog: number(values.backlog, quick ? 10_000 : 50_000),
     missProducts: 200_000,
+    recoveryRuns: number(values.outages, quick ? 1 : 3),
+    outageMs: number(values['outage-ms'], 5_000),
     log: (line) => process.stderr.write(`${line}\n`),
     progress: process.stderr.isTTY,
   };

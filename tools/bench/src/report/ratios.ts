@@ -3,6 +3,7 @@ import {
   type CheckRow,
   type DrainFigure,
   type RatioRow,
+  type RecoveryFigure,
   type RunFigure,
 } from './results.js';
 
@@ -15,13 +16,14 @@ interface Inputs {
   drains: readonly DrainFigure[];
   rss: { apiMb: number | undefined; workerMb: number | undefined };
   baselineRss: { publishMb: number | undefined; naiveWorkerMb: number | undefined };
+  recovery?: RecoveryFigure | undefined;
 }
 
 /**
  * Every figure next to the baseline it should be compared with. Targets are the issue's; the
  * notes give what the issue's reference machine measured for the baselines.
  */
-export function computeRatios({ runs, drains, rss, baselineRss }: Inputs): RatioRow[] {
+export function computeRatios({ runs, drains, rss, baselineRss, recovery }: Inputs): RatioRow[] {
   const run = (id: string) => runs.find((candidate) => candidate.id === id);
   const rps = (id: string) => run(id)?.load.requestsPerSecond;
   const p99 = (id: string) => run(id)?.load.latencyMs.p99;
@@ -141,6 +143,17 @@ export function computeRatios({ runs, drains, rss, baselineRss }: Inputs): Ratio
           : `${ratioText(rss.workerMb, baselineRss.naiveWorkerMb)} of the naive worker process (${baselineRss.naiveWorkerMb} MB)`,
     });
   }
+  if (recovery !== undefined) {
+    add({
+      figure: `recovery: broker back -> first 202 (worst of ${recovery.recoveryMs.length} outages of ${recovery.outageMs} ms)`,
+      unit: 'ms',
+      value: recovery.maxMs,
+      baseline: `budget ${recovery.budgetMs} ms`,
+      baselineValue: recovery.budgetMs,
+      target: { max: 1.0 },
+      note: `each outage: ${recovery.recoveryMs.join(', ')} ms`,
+    });
+  }
   return rows;
 }
 
@@ -149,8 +162,20 @@ function ratioText(value: number, baseline: number): string {
 }
 
 /** Pass/fail facts that are not ratios: nothing lost, no backlog growth. */
-export function computeChecks(runs: readonly RunFigure[]): CheckRow[] {
+export function computeChecks(
+  runs: readonly RunFigure[],
+  recovery?: RecoveryFigure | { error: string },
+): CheckRow[] {
   const checks: CheckRow[] = [];
+  if (recovery !== undefined && 'error' in recovery) {
+    checks.push({ check: 'recovery after the broker returns', value: recovery.error, met: false });
+  } else if (recovery !== undefined) {
+    checks.push({
+      check: 'broker outages: accepted = stored',
+      value: `${recovery.accepted} accepted, ${recovery.stored} stored`,
+      met: recovery.accepted === recovery.stored,
+    });
+  }
   for (const run of runs) {
     if (run.completion === undefined) continue;
     const c = run.completion;

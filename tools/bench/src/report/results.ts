@@ -40,6 +40,17 @@ export interface DrainFigure {
   peakRssMb: number | undefined;
 }
 
+/** Time from the broker's return to the first 202, under steady load, per outage. */
+export interface RecoveryFigure {
+  outageMs: number;
+  recoveryMs: number[];
+  maxMs: number;
+  budgetMs: number;
+  /** Orders answered 202 during the outage runs, and how many of them were stored. */
+  accepted: number;
+  stored: number;
+}
+
 export interface Target {
   /** The ratio must be at least this... */
   min?: number;
@@ -102,6 +113,8 @@ export interface BenchResults {
   runs: RunFigure[];
   drains: DrainFigure[];
   rss: { apiMb: number | undefined; workerMb: number | undefined };
+  /** Absent in results of older releases, or when the phase could not run (see its check). */
+  recovery?: RecoveryFigure | undefined;
   ratios: RatioRow[];
   checks: CheckRow[];
   profiles: ProfileSummary[];

@@ -9,6 +9,9 @@ import { taskEnvironment } from '../task-env.js';
  * is otherwise silently ignored and the default wins) and must set every required key. Values are
  * checked against the schema too, so a job cannot ship a value the process would reject at start.
  */
+/** Read by the Node runtime itself, not by the service's config (the api's V8 heap limits). */
+const RUNTIME_KEYS = new Set(['NODE_OPTIONS']);
+
 export const envSchemaRule: Rule = {
   id: 'env-schema',
   description: "every env var is a key of the service's config schema; required keys are set",
@@ -23,7 +26,7 @@ export const envSchemaRule: Rule = {
           const docs = documentConfig(profile.schema);
           const known = new Set(docs.map((doc) => doc.key));
           for (const key of [...env.literal.keys(), ...env.rendered]) {
-            if (!known.has(key)) {
+            if (!known.has(key) && !RUNTIME_KEYS.has(key)) {
               report(where, `${key} is not a key of the ${profile.service} config schema`);
             }
           }

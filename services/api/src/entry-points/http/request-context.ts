@@ -8,7 +8,12 @@ import {
   type TextMapGetter,
 } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
-import { runWithContext, type Logger, type Metrics } from '@flowstack/observability';
+import {
+  fixedShapeLogger,
+  runWithContext,
+  type Logger,
+  type Metrics,
+} from '@flowstack/observability';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -31,6 +36,8 @@ const requestHeaders: TextMapGetter<Request> = {
  * and records one metric, one log line and the span's end when the response finishes.
  */
 export function requestContext(logger: Logger, metrics: Metrics) {
+  // The line below is built here from the method, the route template and numbers only.
+  const requestLog = fixedShapeLogger(logger);
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
     const requestId =
@@ -65,8 +72,8 @@ export function requestContext(logger: Logger, metrics: Metrics) {
           status: res.statusCode,
           durationMs: Math.round(seconds * 1000),
         };
-        if (res.statusCode >= 500) logger.error(line, 'request failed');
-        else logger.info(line, 'request');
+        if (res.statusCode >= 500) requestLog.error(line, 'request failed');
+        else requestLog.info(line, 'request');
       });
       context.with(trace.setSpan(parent, span), next);
     });
