@@ -12,6 +12,7 @@ export {
   type StartedServer,
 } from './health-server.js';
 export { runMain } from './run-main.js';
+export { serveHealth } from './serve-health.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
 export {
   openVault,
