@@ -87,7 +87,7 @@ async function withChannel<T>(
   }
   const channel = await generation.model.createConfirmChannel();
   channel.on('error', (error: unknown) => {
-    connection.logger.warn({ error: String(error) }, 'dead-letter tool channel error');
+    connection.logger.warn({ err: String(error) }, 'dead-letter tool channel error');
   });
   try {
     return await work(channel);

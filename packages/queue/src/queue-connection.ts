@@ -220,7 +220,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
         this.lastError = describeError(error);
         const delayMs = this.backoff(attempt);
         this.logger.warn(
-          { attempt, delayMs, error: this.lastError },
+          { attempt, delayMs, err: this.lastError },
           'RabbitMQ connection attempt failed; retrying',
         );
         await this.waker.sleep(delayMs);
@@ -257,7 +257,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     };
     model.on('error', (error: unknown) => {
       this.logger.warn(
-        { generation: generation.id, error: describeError(error) },
+        { generation: generation.id, err: describeError(error) },
         'RabbitMQ connection error',
       );
     });
@@ -279,7 +279,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
       [...this.consumers].map((consumer) =>
         consumer.attach(generation).catch((error: unknown) => {
           this.logger.error(
-            { queue: consumer.spec.queue, error: describeError(error) },
+            { queue: consumer.spec.queue, err: describeError(error) },
             'consumer could not attach',
           );
           consumer.scheduleReattach(generation);
@@ -344,7 +344,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
         generation = await this.open(next);
       } catch (error) {
         this.logger.warn(
-          { attempt, credentials: next.generation, error: describeError(error) },
+          { attempt, credentials: next.generation, err: describeError(error) },
           'could not connect with rotated credentials',
         );
         if (attempt >= attempts) {
