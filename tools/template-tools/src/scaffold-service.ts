@@ -81,10 +81,7 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
     if (existsSync(join(root, file))) await edit(file, (text) => allowSource(text, n.identity));
   }
 
-  prettier(
-    root,
-    [...result.created, ...result.edited].filter((f) => /\.(ts|js|json)$/.test(f)),
-  );
+  prettier(root, [...result.created, ...result.edited]);
 
   // The README embeds the config table, rendered by the built config package.
   execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'packages/config/tsconfig.build.json'], {
@@ -105,7 +102,8 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
 function prettier(root: string, files: string[]): void {
   execFileSync(
     join(root, 'node_modules/.bin/prettier'),
-    ['--write', '--log-level=warn', ...files],
+    // HCL and the Dockerfile have no prettier parser: skipped, not an error.
+    ['--write', '--ignore-unknown', '--log-level=warn', ...files],
     {
       cwd: root,
       stdio: 'inherit',
