@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { AppError, runCli } from '@flowstack/errors';
 import { startConsulDouble } from './consul-double.js';
 
 const USAGE = `Usage: consul-double [--port 8500] [--dns-port 8600] [--host 127.0.0.1] [--acl-token TOKEN]
@@ -12,48 +12,36 @@ function portOf(value: string | undefined, fallback: number, flag: string): numb
   if (value === undefined) return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${flag} must be a port number (0 for any), got "${value}"`);
+    throw AppError.usage(`${flag} must be a port number (0 for any), got "${value}"`);
   }
   return port;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      'dns-port': { type: 'string' },
-      host: { type: 'string' },
-      'acl-token': { type: 'string' },
-      'acl-master-token': { type: 'string' },
-      'node-name': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const double = await startConsulDouble({
-    port: portOf(values.port, 8500, '--port'),
-    dnsPort: portOf(values['dns-port'], 8600, '--dns-port'),
-    host: values.host ?? '127.0.0.1',
-    aclToken:
-      values['acl-token'] ?? values['acl-master-token'] ?? process.env.CONSUL_DOUBLE_ACL_TOKEN,
-    nodeName: values['node-name'],
-  });
-  process.stdout.write(
-    `${JSON.stringify({ http: double.url, dns: `${double.host}:${double.dnsPort}` })}\n`,
-  );
-  const stop = (): void => {
-    void double.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `consul-double: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
+process.exitCode = await runCli({
+  name: 'consul-double',
+  usage: USAGE,
+  options: {
+    port: { type: 'string' },
+    'dns-port': { type: 'string' },
+    host: { type: 'string' },
+    'acl-token': { type: 'string' },
+    'acl-master-token': { type: 'string' },
+    'node-name': { type: 'string' },
+  },
+  run: async ({ values }, io) => {
+    const double = await startConsulDouble({
+      port: portOf(values.port, 8500, '--port'),
+      dnsPort: portOf(values['dns-port'], 8600, '--dns-port'),
+      host: values.host ?? '127.0.0.1',
+      aclToken:
+        values['acl-token'] ?? values['acl-master-token'] ?? process.env.CONSUL_DOUBLE_ACL_TOKEN,
+      nodeName: values['node-name'],
+    });
+    io.out(JSON.stringify({ http: double.url, dns: `${double.host}:${double.dnsPort}` }));
+    const stop = (): void => {
+      void double.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { runCli } from '@flowstack/errors';
 import { BootstrapError } from './bootstrap-error.js';
 import { bootstrapVault, type BootstrapReport } from './bootstrap.js';
-import { parseCliArgs } from './cli-args.js';
+import { parseCliArgs, USAGE } from './cli-args.js';
 
 function formatReport(report: BootstrapReport): string {
   const width = Math.max(...report.steps.map((s) => s.resource.length));
@@ -15,15 +16,16 @@ function formatReport(report: BootstrapReport): string {
   return `${lines.join('\n')}\n${summary}\n`;
 }
 
-try {
-  const command = parseCliArgs(process.argv.slice(2), process.env);
-  for (const warning of command.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const report = await bootstrapVault(command.options);
-  process.stdout.write(
-    command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report),
-  );
-} catch (error) {
-  const message = error instanceof BootstrapError ? error.message : String(error);
-  process.stderr.write(`vault bootstrap failed: ${message}\n`);
-  process.exitCode = 1;
-}
+process.exitCode = await runCli({
+  name: 'vault bootstrap',
+  usage: USAGE,
+  userErrors: [BootstrapError],
+  run: async ({ argv }, io) => {
+    const command = parseCliArgs(argv, process.env);
+    for (const warning of command.warnings) io.err(`warning: ${warning}`);
+    const report = await bootstrapVault(command.options);
+    process.stdout.write(
+      command.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report),
+    );
+  },
+});

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { AppError, runCli } from '@flowstack/errors';
 import { BootstrapError } from './bootstrap-error.js';
 import { mintProducerToken } from './producer-token.js';
 
@@ -12,44 +12,34 @@ producer-issuer, or --address/--token).
 `;
 
 /** Only the token reaches stdout, so `export VAULT_TOKEN=$(npm run -s vault:producer-token ...)` works. */
-try {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    options: {
-      address: { type: 'string' },
-      token: { type: 'string' },
-      name: { type: 'string' },
-      meta: { type: 'string', multiple: true },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-  } else {
+process.exitCode = await runCli({
+  name: 'producer token',
+  usage: USAGE,
+  options: {
+    address: { type: 'string' },
+    token: { type: 'string' },
+    name: { type: 'string' },
+    meta: { type: 'string', multiple: true },
+  },
+  userErrors: [BootstrapError],
+  run: async ({ values }, io) => {
     const address = values.address ?? process.env['VAULT_ADDR'];
     const token = values.token ?? process.env['VAULT_TOKEN'];
-    if (!address || !token) {
-      throw new BootstrapError(`VAULT_ADDR and VAULT_TOKEN are required\n\n${USAGE}`);
-    }
+    if (!address || !token) throw AppError.usage('VAULT_ADDR and VAULT_TOKEN are required');
+    if (!URL.canParse(address)) throw AppError.usage(`VAULT_ADDR is not a URL: ${address}`);
     if (!values.name || !/^[A-Za-z0-9._-]{1,64}$/.test(values.name)) {
-      throw new BootstrapError(`--name is required (letters, digits, . _ -)\n\n${USAGE}`);
+      throw AppError.usage('--name is required (letters, digits, . _ -)');
     }
     const meta: Record<string, string> = {};
     for (const pair of values.meta ?? []) {
       const at = pair.indexOf('=');
-      if (at <= 0) throw new BootstrapError(`--meta takes key=value, got "${pair}"`);
+      if (at <= 0) throw AppError.usage(`--meta takes key=value, got "${pair}"`);
       meta[pair.slice(0, at)] = pair.slice(at + 1);
     }
     const minted = await mintProducerToken({ address, token, displayName: values.name, meta });
-    process.stderr.write(
-      `producer token for ${values.name}: accessor ${minted.accessor}, policies ${minted.policies.join(',')}, ttl ${minted.leaseDurationSeconds}s (periodic; renew with vault token renew)\n`,
+    io.err(
+      `producer token for ${values.name}: accessor ${minted.accessor}, policies ${minted.policies.join(',')}, ttl ${minted.leaseDurationSeconds}s (periodic; renew with vault token renew)`,
     );
-    process.stdout.write(`${minted.token}\n`);
-  }
-} catch (error) {
-  const message =
-    error instanceof BootstrapError || error instanceof TypeError ? error.message : String(error);
-  process.stderr.write(`producer token: ${message}\n`);
-  process.exitCode = 1;
-}
+    io.out(minted.token);
+  },
+});

@@ -6,7 +6,8 @@ describe('createManualAddressSource', () => {
     const source = createManualAddressSource({ host: '127.0.0.1', port: 6379 });
     const seen: string[] = [];
     source.onMove(async (next) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // A listener that finishes on a later turn of the event loop, not in the same tick.
+      await new Promise((resolve) => setImmediate(resolve));
       seen.push(`${next.host}:${next.port}`);
     });
 

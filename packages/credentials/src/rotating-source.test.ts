@@ -8,7 +8,8 @@ describe('createManualCredentialSource', () => {
     expect((await source.current()).generation).toBe(1);
     const seen: string[] = [];
     source.onRotate(async (next) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // A listener that finishes on a later turn of the event loop, not in the same tick.
+      await new Promise((resolve) => setImmediate(resolve));
       seen.push(`${next.username ?? ''}:${next.generation}`);
     });
 

@@ -38,6 +38,11 @@ export class AppError extends Error {
     return new AppError(message, { status: 422, code: 'validation', extensions: { errors } });
   }
 
+  /** A command line used wrongly: `runCli` prints the message and the usage and exits 2. */
+  static usage(message: string): AppError {
+    return new AppError(message, { status: 400, code: 'usage', isOperational: true });
+  }
+
   static notFound(message: string): AppError {
     return new AppError(message, { status: 404, code: 'not-found' });
   }

@@ -7,3 +7,4 @@ export {
   problemType,
   type ProblemDetails,
 } from './problem.js';
+export { processIo, runCli, type CliIo, type CliSpec, type CliValues } from './run-cli.js';

@@ -46,7 +46,7 @@ export class Attachment {
     const session = this.openSession(channel);
     this.session = session;
     channel.on('error', (error: unknown) => {
-      this.logger.error({ error: describeError(error) }, 'consumer channel error');
+      this.logger.error({ err: describeError(error) }, 'consumer channel error');
     });
     channel.on('close', () => {
       const wasConsuming = this.state === 'consuming';
@@ -148,7 +148,7 @@ export class Attachment {
   private track(promise: Promise<void>): void {
     const work: Promise<void> = promise
       .catch((error: unknown) => {
-        this.logger.error({ error: describeError(error) }, 'message handling failed unexpectedly');
+        this.logger.error({ err: describeError(error) }, 'message handling failed unexpectedly');
       })
       .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
@@ -186,7 +186,7 @@ export class Attachment {
       );
     } catch (error) {
       this.logger.warn(
-        { size: batch.length, error: describeError(error) },
+        { size: batch.length, err: describeError(error) },
         'batch failed; handling its messages one by one',
       );
       await Promise.all(

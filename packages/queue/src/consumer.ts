@@ -76,7 +76,7 @@ export class QueueConsumer extends EventEmitter<{ settled: [SettledEvent] }> imp
       this.reattachTimer = undefined;
       if (!this.mayAttach(generation)) return;
       this.attach(generation).catch((error: unknown) => {
-        this.logger.error({ error: describeError(error) }, 'consumer could not re-attach');
+        this.logger.error({ err: describeError(error) }, 'consumer could not re-attach');
         this.scheduleReattach(generation);
       });
     }, delay);

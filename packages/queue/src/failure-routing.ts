@@ -49,12 +49,12 @@ export class FailureRouter {
     const action = this.classify(error);
     const { attempt } = delivery;
     if (action === 'retry' && attempt < this.spec.maxAttempts) {
-      this.logger.warn({ attempt, error: describeError(error) }, 'handler failed; retrying');
+      this.logger.warn({ attempt, err: describeError(error) }, 'handler failed; retrying');
       await this.retry(delivery);
       return;
     }
     this.logger.error(
-      { attempt, action, error: describeError(error) },
+      { attempt, action, err: describeError(error) },
       'handler failed; dead-lettering',
     );
     await this.deadLetter(delivery, error);
@@ -123,7 +123,7 @@ export class FailureRouter {
       return true;
     } catch (error) {
       this.logger.error(
-        { target: queue, error: describeError(error) },
+        { target: queue, err: describeError(error) },
         'could not move the message; it stays in the queue',
       );
       // Requeue after a pause so a refusing broker does not turn into a hot redelivery loop.

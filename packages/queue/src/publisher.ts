@@ -32,7 +32,7 @@ class PublishLane {
     private readonly logger: Logger,
   ) {
     channel.on('error', (error: unknown) => {
-      this.logger.error({ exchange, error: describeError(error) }, 'publisher channel error');
+      this.logger.error({ exchange, err: describeError(error) }, 'publisher channel error');
     });
     channel.on('close', () => {
       this.closed = true;
@@ -200,7 +200,7 @@ export class ConfirmPublisher implements Publisher {
   prepare(generation: Generation): void {
     this.lane(generation).catch((error: unknown) => {
       this.host.logger.warn(
-        { exchange: this.options.exchange, error: describeError(error) },
+        { exchange: this.options.exchange, err: describeError(error) },
         'could not open the publisher channel; the next publish retries',
       );
     });

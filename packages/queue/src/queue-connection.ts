@@ -248,7 +248,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
         // Another node is tried at once; the backoff is per round of all nodes.
         const delayMs = failedRounds === 0 ? 0 : this.backoff(failedRounds);
         this.logger.warn(
-          { attempt, node: this.address, delayMs, error: this.lastError },
+          { attempt, node: this.address, delayMs, err: this.lastError },
           'RabbitMQ connection attempt failed; retrying',
         );
         if (delayMs > 0) await this.waker.sleep(delayMs);
@@ -286,7 +286,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
     };
     model.on('error', (error: unknown) => {
       this.logger.warn(
-        { generation: generation.id, error: describeError(error) },
+        { generation: generation.id, err: describeError(error) },
         'RabbitMQ connection error',
       );
     });
@@ -308,7 +308,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
       [...this.consumers].map((consumer) =>
         consumer.attach(generation).catch((error: unknown) => {
           this.logger.error(
-            { queue: consumer.spec.queue, error: describeError(error) },
+            { queue: consumer.spec.queue, err: describeError(error) },
             'consumer could not attach',
           );
           consumer.scheduleReattach(generation);
@@ -387,7 +387,7 @@ export class ManagedConnection implements QueueConnection, PublisherHost, Consum
         generation = await this.open(next);
       } catch (error) {
         this.logger.warn(
-          { attempt, credentials: next.generation, error: describeError(error) },
+          { attempt, credentials: next.generation, err: describeError(error) },
           'could not connect with rotated credentials',
         );
         if (attempt >= attempts) {

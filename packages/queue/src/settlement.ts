@@ -52,7 +52,7 @@ export class Settlement {
       this.listener.settled(delivery, outcome);
     } catch (error) {
       this.logger.warn(
-        { error: describeError(error) },
+        { err: describeError(error) },
         'could not ack (channel closed); the broker will redeliver the message',
       );
       this.listener.settled(delivery, 'requeue');
@@ -103,7 +103,7 @@ export class Settlement {
       this.listener.acked(acked.length);
     } catch (error) {
       this.logger.warn(
-        { error: describeError(error) },
+        { err: describeError(error) },
         'could not ack (channel closed); the broker will redeliver the batch',
       );
       outcome = 'requeue';

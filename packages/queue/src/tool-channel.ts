@@ -21,7 +21,7 @@ export async function withToolChannel<T>(
   }
   const channel = await generation.model.createConfirmChannel();
   channel.on('error', (error: unknown) => {
-    connection.logger.warn({ error: describeError(error) }, `${tool} channel error`);
+    connection.logger.warn({ err: describeError(error) }, `${tool} channel error`);
   });
   try {
     return await work(channel);

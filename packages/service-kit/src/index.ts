@@ -14,6 +14,7 @@ export {
 } from './health-server.js';
 export { readOrderIdSecret, ORDER_ID_SECRET_FIELD } from './order-id-secret.js';
 export { runMain } from './run-main.js';
+export { serveHealth } from './serve-health.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
 export {
   openVault,

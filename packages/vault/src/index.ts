@@ -48,3 +48,4 @@ export {
   PLAINTEXT_PREFIX,
 } from './local-sealers.js';
 export * from './paths.js';
+export { realClock, type VaultClock } from './clock.js';

@@ -1,4 +1,5 @@
 import type { Logger } from '@flowstack/observability';
+import { realClock, type VaultClock } from './clock.js';
 import { leasedSecretSchema, leaseRenewalSchema } from './schemas.js';
 import { backoffDelayMs, renewDelayMs, retryDelayBeforeMs, type BackoffOptions } from './timing.js';
 import { isVaultError } from './vault-error.js';
@@ -47,6 +48,8 @@ export interface LeaseManagerOptions {
   logger: Logger;
   metrics: VaultMetrics;
   backoff?: BackoffOptions;
+  /** Renewals, rotations and the revocation grace run on this clock (default real time). */
+  clock?: VaultClock;
 }
 
 export interface LeaseManager {
@@ -70,11 +73,12 @@ interface LeaseState<T> extends Lease<T> {
  */
 export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
   const { http, logger, metrics } = options;
+  const clock = options.clock ?? realClock;
   const secrets = new Set<ManagedSecret<unknown>>();
 
   const read = async <T>(spec: ManageSpec<T>, generation: number): Promise<LeaseState<T>> => {
     const answer = await http.read(spec.path, leasedSecretSchema);
-    const issuedAt = new Date();
+    const issuedAt = new Date(clock.now());
     return {
       data: spec.parse(answer.data),
       leaseId: answer.lease_id,
@@ -107,8 +111,8 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
       });
       let current = await read(spec, 1);
       const listeners = new Set<LeaseListener<T>>();
-      const pendingRevokes = new Map<string, NodeJS.Timeout>();
-      let timer: NodeJS.Timeout | undefined;
+      const pendingRevokes = new Map<string, () => void>();
+      let cancelTimer: (() => void) | undefined;
       let closed = false;
       let failures = 0;
       let rotating: Promise<Lease<T>> | undefined;
@@ -119,14 +123,13 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
       );
 
       const schedule = (delayMs: number, task: () => Promise<void>) => {
-        clearTimeout(timer);
+        cancelTimer?.();
         if (closed) return;
-        timer = setTimeout(() => {
+        cancelTimer = clock.setTimer(clock.now() + delayMs, () => {
           void task().catch((error: unknown) => {
             log.error({ err: error }, 'vault lease task failed unexpectedly');
           });
-        }, delayMs);
-        timer.unref();
+        });
       };
 
       const scheduleNext = (ttlSeconds: number) => {
@@ -136,7 +139,7 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
 
       const retryLater = (error: unknown, task: () => Promise<void>, operation: string) => {
         const msLeft =
-          current.expiresAt === undefined ? 0 : current.expiresAt.getTime() - Date.now();
+          current.expiresAt === undefined ? 0 : current.expiresAt.getTime() - clock.now();
         const delay =
           msLeft > 0
             ? retryDelayBeforeMs(failures, msLeft, options.backoff)
@@ -165,7 +168,7 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
           );
           failures = 0;
           metrics.renewals.inc({ secret: spec.name });
-          current.expiresAt = new Date(Date.now() + answer.lease_duration * 1000);
+          current.expiresAt = new Date(clock.now() + answer.lease_duration * 1000);
           if (answer.lease_duration < current.requestedSeconds) {
             log.info(
               { grantedSeconds: answer.lease_duration, leaseId: current.leaseId },
@@ -214,14 +217,13 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
         }
         scheduleNext(next.requestedSeconds);
         const msLeft =
-          previous.expiresAt === undefined ? Infinity : previous.expiresAt.getTime() - Date.now();
+          previous.expiresAt === undefined ? Infinity : previous.expiresAt.getTime() - clock.now();
         const grace = Math.max(0, Math.min(spec.revokeGraceMs ?? 5_000, msLeft - 250));
-        const revokeTimer = setTimeout(() => {
+        const cancelRevoke = clock.setTimer(clock.now() + grace, () => {
           pendingRevokes.delete(previous.leaseId);
           void revoke(previous.leaseId, log);
-        }, grace);
-        revokeTimer.unref();
-        pendingRevokes.set(previous.leaseId, revokeTimer);
+        });
+        pendingRevokes.set(previous.leaseId, cancelRevoke);
         return next;
       };
 
@@ -256,12 +258,12 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
         async close() {
           if (closed) return;
           closed = true;
-          clearTimeout(timer);
+          cancelTimer?.();
           untrack();
           listeners.clear();
           await rotating?.catch(() => undefined);
           const leaseIds = [...pendingRevokes.keys(), current.leaseId];
-          for (const pending of pendingRevokes.values()) clearTimeout(pending);
+          for (const cancel of pendingRevokes.values()) cancel();
           pendingRevokes.clear();
           await Promise.all(leaseIds.map((leaseId) => revoke(leaseId, log)));
           secrets.delete(managed);

@@ -1,6 +1,7 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '@flowstack/observability';
 import { loginWith, readSecretFile, type VaultAuthConfig } from './auth-methods.js';
+import { realClock, type VaultClock } from './clock.js';
 import { authResponseSchema, lookupSelfSchema } from './schemas.js';
 import { backoffDelayMs, renewDelayMs, retryDelayBeforeMs, type BackoffOptions } from './timing.js';
 import { isVaultError } from './vault-error.js';
@@ -15,6 +16,8 @@ export interface TokenManagerOptions {
   backoff?: BackoffOptions;
   /** How often a token file is checked for a new token (default 1 s). */
   fileCheckIntervalMs?: number;
+  /** Renewals and expiry run on this clock (default real time). */
+  clock?: VaultClock;
 }
 
 export interface TokenManager {
@@ -36,30 +39,30 @@ export interface TokenManager {
  */
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { http, auth, logger, metrics } = options;
+  const clock = options.clock ?? realClock;
   const log = logger.child({ component: 'vault-token', method: auth.method });
   const fileOwned = auth.method === 'token' && auth.tokenFile !== undefined;
   const loggedIn = auth.method !== 'token';
   let expiresAt: Date | undefined;
   let requestedTtl = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimer: (() => void) | undefined;
   let closed = false;
   let failures = 0;
   let fileWatched = false;
 
   const schedule = (delayMs: number, task: () => Promise<void>) => {
-    clearTimeout(timer);
+    cancelTimer?.();
     if (closed) return;
-    timer = setTimeout(() => {
+    cancelTimer = clock.setTimer(clock.now() + delayMs, () => {
       void task().catch((error: unknown) => {
         log.error({ err: error }, 'vault token task failed unexpectedly');
       });
-    }, delayMs);
-    timer.unref();
+    });
   };
 
   const adopt = (token: string, ttlSeconds: number, renewable: boolean, how: string) => {
     http.token = token;
-    expiresAt = ttlSeconds > 0 ? new Date(Date.now() + ttlSeconds * 1000) : undefined;
+    expiresAt = ttlSeconds > 0 ? new Date(clock.now() + ttlSeconds * 1000) : undefined;
     metrics.trackTokenExpiry(() => expiresAt);
     failures = 0;
     log.info({ ttlSeconds, renewable, how }, 'vault token in use');
@@ -115,12 +118,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const granted = answer.auth.lease_duration;
       if (granted < requestedTtl && loggedIn) {
         // Capped by the token's max TTL: log in again before it runs out.
-        expiresAt = new Date(Date.now() + granted * 1000);
+        expiresAt = new Date(clock.now() + granted * 1000);
         log.info({ grantedSeconds: granted }, 'vault token renewal capped; logging in again soon');
         schedule(renewDelayMs(granted), relogin);
         return;
       }
-      expiresAt = granted > 0 ? new Date(Date.now() + granted * 1000) : undefined;
+      expiresAt = granted > 0 ? new Date(clock.now() + granted * 1000) : undefined;
       failures = 0;
       if (granted > 0) schedule(renewDelayMs(granted), renew);
     } catch (error) {
@@ -141,7 +144,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   /** Vault unreachable: try again with backoff, never sleeping past the token's expiry. */
   const retryLater = (error: unknown, task: () => Promise<void>) => {
     if (closed) return;
-    const msLeft = expiresAt === undefined ? 0 : expiresAt.getTime() - Date.now();
+    const msLeft = expiresAt === undefined ? 0 : expiresAt.getTime() - clock.now();
     const expired = expiresAt !== undefined && msLeft <= 0;
     const delay =
       msLeft > 0
@@ -171,6 +174,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   return {
     async start(timeoutMs) {
+      // The startup bound is the process's, in real time whatever the renewal clock.
       const deadline = Date.now() + timeoutMs;
       for (let attempt = 0; ; attempt += 1) {
         try {
@@ -178,7 +182,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           watchTokenFile();
           return;
         } catch (error) {
-          clearTimeout(timer);
+          cancelTimer?.();
           const delay = backoffDelayMs(attempt, options.backoff);
           const fatal =
             isVaultError(error) && (error.kind === 'denied' || error.kind === 'invalid');
@@ -192,7 +196,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async close() {
       if (closed) return;
       closed = true;
-      clearTimeout(timer);
+      cancelTimer?.();
       if (auth.method === 'token' && auth.tokenFile !== undefined) unwatchFile(auth.tokenFile);
       metrics.trackTokenExpiry(undefined);
       if (loggedIn && http.token !== '') {

@@ -19,6 +19,21 @@ const suffix = randomUUID().slice(0, 8);
 const clients: VaultClient[] = [];
 let redis: Redis;
 
+/** The value of a counter for one label set (0 before the first increment). */
+async function counter(registry: Registry, name: string, labels: Record<string, string>) {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find((v) =>
+    Object.entries(labels).every(([key, want]) => v.labels[key] === want),
+  );
+  return value?.value ?? 0;
+}
+
+/** Advances time by `ms`, then waits until the client's work that came due is done. */
+async function advanceUntil(ms: number, done: () => Promise<boolean>, what: string) {
+  await vault.advance(ms);
+  await waitFor(async () => ((await done()) ? true : undefined), what);
+}
+
 const clientWith = async (
   auth: Parameters<typeof createVaultClient>[0]['auth'],
   registry = new Registry(),
@@ -29,6 +44,7 @@ const clientWith = async (
     logger,
     registry,
     backoff: { baseMs: 50, maxMs: 500 },
+    ...(vault.clock === undefined ? {} : { clock: vault.clock }),
   });
   clients.push(client);
   await client.start(5_000);
@@ -76,16 +92,16 @@ describe('token login and renewal', () => {
     const token = (created.auth as { client_token: string }).client_token;
     secretsSeen.push(token);
     const registry = new Registry();
-    const client = await clientWith({ method: 'token', token }, registry);
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await clientWith({ method: 'token', token }, registry);
+    const renewals = () => counter(registry, 'flowstack_vault_renewals_total', { secret: 'token' });
+    // Renewed at 2/3 of its TTL: each step passes one renewal and stays inside the token's life.
+    for (const round of [1, 2, 3]) {
+      await advanceUntil(2_000, async () => (await renewals()) >= round, `renewal ${round}`);
+    }
+    const client = clients.at(-1)!;
     await expect(
       client.transit('pii', `transit-${suffix}`).encrypt('still@works.test'),
     ).resolves.toMatch(/^vault:v1:/);
-    const metrics = await registry.getMetricsAsJSON();
-    const renewals = metrics.find((metric) => metric.name === 'flowstack_vault_renewals_total');
-    expect(
-      renewals?.values.find((value) => value.labels.secret === 'token')?.value ?? 0,
-    ).toBeGreaterThanOrEqual(2);
   }, 20_000);
 
   it('when the token file is rewritten, then the client follows it without renewing it', async () => {
@@ -146,20 +162,24 @@ describe('token login and renewal', () => {
     })
       .setProtectedHeader({ alg: 'RS256' })
       .setAudience('vault.io')
-      .setIssuedAt()
+      // On the double's clock, which stands still between advances.
+      .setIssuedAt(Math.floor((vault.clock?.now() ?? Date.now()) / 1000))
       .setExpirationTime('1h')
       .sign(pair.privateKey);
     const dir = await mkdtemp(join(tmpdir(), 'vault-jwt-'));
     await writeFile(join(dir, 'nomad_token'), jwt);
     secretsSeen.push(jwt);
-    const client = await clientWith({
-      method: 'jwt',
-      jwtFile: join(dir, 'nomad_token'),
-      role: 'api',
-      mount,
-    });
+    const registry = new Registry();
+    const client = await clientWith(
+      { method: 'jwt', jwtFile: join(dir, 'nomad_token'), role: 'api', mount },
+      registry,
+    );
     secretsSeen.push(client.http.token);
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    // token_period 3s: alive after 4.5 s only if renewed on the way.
+    const renewals = () => counter(registry, 'flowstack_vault_renewals_total', { secret: 'token' });
+    for (const round of [1, 2]) {
+      await advanceUntil(2_250, async () => (await renewals()) >= round, `renewal ${round}`);
+    }
     const transit = client.transit('pii', `transit-${suffix}`);
     await expect(transit.encrypt('jwt@example.test')).resolves.toMatch(/^vault:v/);
     const denied = await transit.decrypt('vault:v1:AAAA').catch((error: unknown) => error);
@@ -169,7 +189,8 @@ describe('token login and renewal', () => {
 
 describe('dynamic secrets', () => {
   it('when a lease reaches its max TTL, then new credentials arrive first and the old user is revoked', async () => {
-    const client = await clientWith({ method: 'token', token: vault.rootToken });
+    const registry = new Registry();
+    const client = await clientWith({ method: 'token', token: vault.rootToken }, registry);
     const source = await client.credentialSource({
       name: 'redis',
       path: `db-${suffix}/creds/short`,
@@ -182,9 +203,21 @@ describe('dynamic secrets', () => {
       generations.push(next.generation);
       secretsSeen.push(next.password ?? '');
     });
-    await waitFor(() => (generations.length >= 2 ? true : undefined), { timeoutMs: 20_000 });
-    const users = (await redis.call('ACL', 'USERS')) as string[];
-    expect(users).not.toContain(first.username);
+    // default_ttl 2s, max_ttl 5s: renewed at 2/3 of 2 s until the max caps it, then replaced.
+    // Each step of 1.5 s passes one renewal or replacement.
+    const handled = async () =>
+      (await counter(registry, 'flowstack_vault_renewals_total', { secret: 'redis' })) +
+      (await counter(registry, 'flowstack_vault_rotations_total', { secret: 'redis' }));
+    for (let step = 1; generations.length < 2; step += 1) {
+      if (step > 20) throw new Error(`only ${generations.length} replacements after 30 s`);
+      await advanceUntil(1_500, async () => (await handled()) >= step, `lease step ${step}`);
+    }
+    // The old user goes after the revocation grace (client) or at its max TTL (Vault).
+    await advanceUntil(
+      1_000,
+      async () => !((await redis.call('ACL', 'USERS')) as string[]).includes(first.username ?? ''),
+      'the first user revoked',
+    );
     const latest = await source.current();
     expect(latest.generation).toBeGreaterThanOrEqual(3);
     await source.close();

@@ -3,6 +3,7 @@ import type { Logger } from '@flowstack/observability';
 import type { Registry } from 'prom-client';
 import type { VaultAuthConfig } from './auth-methods.js';
 import { readKv } from './kv.js';
+import { realClock, type VaultClock } from './clock.js';
 import { createLeaseManager, type LeaseManager } from './lease-manager.js';
 import { manageCertificate, type CertificateManager, type CertificateSpec } from './pki.js';
 import type { BackoffOptions } from './timing.js';
@@ -23,6 +24,8 @@ export interface VaultClientOptions {
   caCert?: string | undefined;
   backoff?: BackoffOptions;
   fileCheckIntervalMs?: number;
+  /** What token renewals and lease rotations run on (default real time; tests: a manual one). */
+  clock?: VaultClock;
 }
 
 export interface VaultClient {
@@ -60,17 +63,19 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   });
   const metrics = createVaultMetrics(options.registry);
   const backoff = options.backoff ?? {};
+  const clock = options.clock ?? realClock;
   const token = createTokenManager({
     http,
     auth: options.auth,
     logger,
     metrics,
     backoff,
+    clock,
     ...(options.fileCheckIntervalMs === undefined
       ? {}
       : { fileCheckIntervalMs: options.fileCheckIntervalMs }),
   });
-  const leases = createLeaseManager({ http, logger, metrics, backoff });
+  const leases = createLeaseManager({ http, logger, metrics, backoff, clock });
   const certificates = new Set<CertificateManager>();
 
   return {

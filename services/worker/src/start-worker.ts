@@ -1,12 +1,7 @@
 import { workerConfigSchema, type WorkerConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import {
-  createHealthEndpoints,
-  openConsul,
-  openDataServices,
-  startHealthServer,
-} from '@flowstack/service-kit';
+import { openConsul, openDataServices, serveHealth } from '@flowstack/service-kit';
 import { consumeOrderCreated } from './entry-points/mq/order-created-consumer.js';
 
 export interface RunningWorker {
@@ -43,21 +38,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       lifecycle,
       addresses: consul.addresses,
     });
-    const health = createHealthEndpoints({
-      readiness: lifecycle.readiness,
+    const server = await serveHealth(lifecycle, {
+      host: config.HOST,
+      port: config.HEALTH_PORT,
       registry: metrics.registry,
-    });
-    const server = await lifecycle.step('http', async () => {
-      const started = await startHealthServer({
-        host: config.HOST,
-        port: config.HEALTH_PORT,
-        routes: {
-          '/health/live': health.live,
-          '/health/ready': health.ready,
-          '/metrics': health.metrics,
-        },
-      });
-      return { value: started, stop: () => started.close() };
     });
     await lifecycle.step('consumer', async () => {
       const consumer = await consumeOrderCreated(

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runCli } from '@flowstack/errors';
 import { createLogger } from '@flowstack/observability';
 import { runQueuesCli } from '@flowstack/worker';
 import { startIdentitySources, type IdentitySources } from './identity-sources.js';
@@ -11,9 +12,27 @@ import { devStackChecks, redisDefaultUserOpen, runPreflight } from './preflight.
  * `npm run dev`: the whole local stack in one terminal. Log lines of api and worker are shown
  * with the service name in front; Ctrl-C stops both gracefully.
  */
-const args = new Set(process.argv.slice(2));
-const useVault = !args.has('--no-vault');
-const useConsul = !args.has('--no-consul');
+const USAGE = `usage: npm run dev -- [--no-vault] [--no-consul]
+
+The whole local stack in one terminal: api, worker, the Vault and Consul doubles.
+  --no-vault   static credentials, no Vault double
+  --no-consul  static addresses, no Consul double`;
+
+let flags: { useVault: boolean; useConsul: boolean } | undefined;
+const parsed = await runCli({
+  name: 'flowstack',
+  usage: USAGE,
+  options: {
+    'no-vault': { type: 'boolean', default: false },
+    'no-consul': { type: 'boolean', default: false },
+  },
+  run: ({ values }) => {
+    flags = { useVault: !values['no-vault'], useConsul: !values['no-consul'] };
+  },
+});
+// --help (0) or misuse (2): nothing to start.
+if (flags === undefined) process.exit(parsed);
+const { useVault, useConsul } = flags;
 const env: Record<string, string | undefined> = {
   PORT: '3000',
   HEALTH_PORT: '3001',
@@ -69,7 +88,16 @@ if (missing.length > 0) {
 
 // Queues left by an earlier version (classic ones) are moved to RABBITMQ_QUEUE_TYPE before the
 // worker declares them; a no-op once they match. The worker is not running yet, as the move needs.
-const migrated = await runQueuesCli(['migrate'], env, { out: () => undefined, err: write });
+// It runs as the broker's administrator: with Vault the services hold no static RabbitMQ user.
+const migrated = await runQueuesCli(
+  ['migrate'],
+  {
+    ...env,
+    RABBITMQ_USER: env.RABBITMQ_ADMIN_USER ?? 'guest',
+    RABBITMQ_PASSWORD: env.RABBITMQ_ADMIN_PASSWORD ?? 'guest',
+  },
+  { out: () => undefined, err: write },
+);
 if (migrated !== 0) {
   process.stderr.write('flowstack cannot start: the order queues could not be migrated (above)\n');
   process.exit(1);

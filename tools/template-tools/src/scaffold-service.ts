@@ -6,7 +6,13 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { assertValidName, nameForms } from './project-name.js';
 import { currentProjectName } from './rename-project.js';
-import * as t from './service-templates.js';
+import {
+  CONFIG_TABLE,
+  configIndexExport,
+  renderWorkerService,
+  serviceNames,
+  type ServiceNames,
+} from './service-template.js';
 import { TemplateError } from './template-error.js';
 
 /** Names the stack already uses for its own processes and data services. */
@@ -28,10 +34,11 @@ export interface ScaffoldResult {
 }
 
 /**
- * Scaffolds services/<name>: package, entry point (runMain), config schema in packages/config,
- * unit, README and component tests, Nomad job, Vault registry entry and policy, Consul
- * intentions, service-defaults and ACL policy. Then formats what it wrote and renders the
- * README's config table. `npm install` links the new workspace afterwards.
+ * Scaffolds services/<name> from templates/worker-service (package, Dockerfile, entry point,
+ * config schema in packages/config, unit, README and component tests, Nomad job, Consul
+ * service-defaults and ACL policy), then edits what the templates cannot hold: the config index,
+ * the Vault registry, engine roles and policy, the Consul intentions. Then formats what it wrote
+ * and renders the README's config table. `npm install` links the new workspace afterwards.
  */
 export async function scaffoldService(root: string, name: string): Promise<ScaffoldResult> {
   assertValidName(name, 'service name');
@@ -40,7 +47,7 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
   if (existsSync(join(root, 'services', name))) {
     throw new TemplateError(`services/${name} already exists`);
   }
-  const n = t.serviceNames(nameForms(await currentProjectName(root)), nameForms(name));
+  const n = serviceNames(nameForms(await currentProjectName(root)), nameForms(name));
   const result: ScaffoldResult = { created: [], edited: [] };
   const create = async (file: string, text: string) => {
     if (existsSync(join(root, file))) throw new TemplateError(`${file} already exists`);
@@ -57,51 +64,24 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
     }
   };
 
-  // Config schema, exported by the config package.
-  const schemaFile = `${name}-schema`;
-  await create(`packages/config/src/${schemaFile}.ts`, t.configSchemaFile(n));
-  await edit('packages/config/src/index.ts', (text) => text + t.configIndexExport(n, schemaFile));
-
-  // The workspace.
-  const dir = `services/${name}`;
-  await create(`${dir}/package.json`, t.packageJson(n));
-  await create(`${dir}/tsconfig.json`, t.tsconfigJson);
-  await create(`${dir}/tsconfig.build.json`, t.tsconfigBuildJson);
-  await create(`${dir}/eslint.config.js`, t.eslintConfig(n));
-  await create(`${dir}/vitest.config.ts`, t.vitestConfig);
-  await create(`${dir}/src/main.ts`, t.mainFile(n));
-  await create(`${dir}/src/index.ts`, t.indexFile(n));
-  await create(`${dir}/src/start-${name}.ts`, t.startFile(n));
-  await create(`${dir}/src/entry-points/${name}-consumer.ts`, t.consumerFile(n));
-  await create(`${dir}/src/domain/handle-${name}-message.ts`, t.handlerFile(n));
-  await create(`${dir}/src/domain/handle-${name}-message.test.ts`, t.handlerTest(n));
-  await create(`${dir}/src/readme.test.ts`, t.readmeTest(n));
-  await create(`${dir}/test/global-setup.ts`, t.globalSetup(n));
-  await create(`${dir}/test/${name}.component.test.ts`, t.componentTest(n));
-
-  // Nomad job.
-  await create(`jobs/${name}.nomad.hcl`, t.jobFile(n));
+  // The workspace, its config schema, its Nomad job, its Consul service-defaults and ACL policy.
+  const rendered = await renderWorkerService(root, name);
+  const readme = `services/${name}/README.md`;
+  for (const [file, text] of rendered) if (file !== readme) await create(file, text);
+  await edit('packages/config/src/index.ts', (text) => text + configIndexExport(n, name));
 
   // Vault: registry entry, engine roles, policy rendered from the registry.
   await edit('packages/vault/src/paths.ts', (text) => addToVaultRegistry(text, n));
   await edit('infra/vault/src/engine-settings.ts', (text) => addToEngineSettings(text, n));
   await create(`infra/vault/policies/${n.identity}.hcl`, await renderVaultPolicy(root, name));
 
-  // Consul: protocol, ACL policy, and the intentions to the data services and Vault.
-  await create(
-    `infra/consul/config-entries/service-defaults.${n.identity}.json`,
-    `${JSON.stringify({ Kind: 'service-defaults', Name: n.identity, Protocol: 'http' }, null, 2)}\n`,
-  );
-  await create(`infra/consul/policies/${n.identity}.hcl`, t.consulPolicy(n));
+  // Consul: the intentions to the data services and Vault.
   for (const destination of ['postgres', 'redis', 'rabbitmq', 'vault']) {
     const file = `infra/consul/config-entries/service-intentions.${destination}.json`;
     if (existsSync(join(root, file))) await edit(file, (text) => allowSource(text, n.identity));
   }
 
-  prettier(
-    root,
-    [...result.created, ...result.edited].filter((f) => !f.endsWith('.hcl')),
-  );
+  prettier(root, [...result.created, ...result.edited]);
 
   // The README embeds the config table, rendered by the built config package.
   execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'packages/config/tsconfig.build.json'], {
@@ -112,17 +92,18 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
     pathToFileURL(join(root, 'packages/config/dist/index.js')).href
   )) as Record<string, unknown> & { renderConfigTable(schema: unknown): string };
   await create(
-    `${dir}/README.md`,
-    t.readmeFile(n, config.renderConfigTable(config[n.schemaExport])),
+    readme,
+    rendered.get(readme)!.replace(CONFIG_TABLE, config.renderConfigTable(config[n.schemaExport])),
   );
-  prettier(root, [`${dir}/README.md`]);
+  prettier(root, [readme]);
   return result;
 }
 
 function prettier(root: string, files: string[]): void {
   execFileSync(
     join(root, 'node_modules/.bin/prettier'),
-    ['--write', '--log-level=warn', ...files],
+    // HCL and the Dockerfile have no prettier parser: skipped, not an error.
+    ['--write', '--ignore-unknown', '--log-level=warn', ...files],
     {
       cwd: root,
       stdio: 'inherit',
@@ -151,7 +132,7 @@ function insertIntoObject(text: string, declaration: string, entry: string, file
   return `${text.slice(0, end)}\n${entry}${text.slice(end)}`;
 }
 
-function addToVaultRegistry(text: string, n: t.ServiceNames): string {
+function addToVaultRegistry(text: string, n: ServiceNames): string {
   const file = 'packages/vault/src/paths.ts';
   const s = n.service.dashed;
   let next = replaceOnce(
@@ -188,7 +169,7 @@ function addToVaultRegistry(text: string, n: t.ServiceNames): string {
   );
 }
 
-function addToEngineSettings(text: string, n: t.ServiceNames): string {
+function addToEngineSettings(text: string, n: ServiceNames): string {
   const file = 'infra/vault/src/engine-settings.ts';
   const s = n.service.dashed;
   let next = replaceOnce(

@@ -1,5 +1,10 @@
 import { newUuid } from '../core/ids.js';
 import { backend, type BackendRequest, type BackendResponse } from '../core/backend.js';
+import {
+  configOrRoleExists,
+  routeConfigAndRoles,
+  type ConfigRoleRoutes,
+} from './config-role-routes.js';
 import { VaultError } from '../core/types.js';
 import { bool, duration, has, int, str } from '../http/body.js';
 import type { AuthMethod, AuthMethodContext } from './auth-method.js';
@@ -150,25 +155,19 @@ export function createAppRoleAuth(ctx: AuthMethodContext): AuthMethod {
     });
   };
 
+  const routes: ConfigRoleRoutes = { roles: () => state.roles, writeRole, readRole };
+
   const handle = (req: BackendRequest): Promise<BackendResponse> => {
     const { operation: op, path } = req;
     const write = op === 'create' || op === 'update';
-    const result = ((): BackendResponse => {
+    const result = ((): BackendResponse | Promise<BackendResponse> => {
       if (path === 'login' && write) return login(req);
-      if (path === 'role' && op === 'list')
-        return { status: 200, data: { keys: Object.keys(state.roles).sort() } };
-      const m = /^role\/([^/]+)(?:\/(role-id|secret-id|secret-id\/destroy))?$/.exec(path);
+      const routed = routeConfigAndRoles(req, routes);
+      if (routed !== undefined) return routed;
+      const m = /^role\/([^/]+)\/(role-id|secret-id|secret-id\/destroy)$/.exec(path);
       if (!m?.[1]) throw new VaultError(405, 'unsupported operation');
       const name = m[1];
       switch (m[2]) {
-        case undefined:
-          if (write) return writeRole(name, req.body);
-          if (op === 'read') return readRole(name);
-          if (op === 'delete') {
-            delete state.roles[name];
-            return { status: 204 };
-          }
-          break;
         case 'role-id':
           if (op === 'read') return { status: 200, data: { role_id: role(name).roleId } };
           if (write && has(req.body, 'role_id')) {
@@ -197,10 +196,7 @@ export function createAppRoleAuth(ctx: AuthMethodContext): AuthMethod {
 
   return {
     ...backend(handle, {
-      exists: (path) => {
-        const name = /^role\/([^/]+)$/.exec(path)?.[1];
-        return Promise.resolve(name === undefined || name in state.roles);
-      },
+      exists: (path) => configOrRoleExists(path, routes),
       isUnauthenticated: (path) => path === 'login',
     }),
     snapshot: () => state,

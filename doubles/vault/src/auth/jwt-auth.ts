@@ -2,6 +2,11 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type * as Jose from 'jose';
 import type { createRemoteJWKSet } from 'jose';
 import { backend, type BackendRequest, type BackendResponse } from '../core/backend.js';
+import {
+  configOrRoleExists,
+  routeConfigAndRoles,
+  type ConfigRoleRoutes,
+} from './config-role-routes.js';
 import { VaultError } from '../core/types.js';
 import { duration, has, obj, str, strList, strMap } from '../http/body.js';
 import type { AuthMethod, AuthMethodContext } from './auth-method.js';
@@ -293,36 +298,25 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
     });
   };
 
+  const routes: ConfigRoleRoutes = {
+    config: { write: writeConfig, read: readConfig, isSet: () => state.config !== undefined },
+    roles: () => state.roles,
+    writeRole,
+    readRole,
+  };
+
   const handle = async (req: BackendRequest): Promise<BackendResponse> => {
-    const { operation: op, path } = req;
-    const write = op === 'create' || op === 'update';
-    if (path === 'login' && write) return login(req);
-    if (path === 'config' && write) return writeConfig(req.body);
-    if (path === 'config' && op === 'read') return readConfig();
-    if (path === 'role' && op === 'list')
-      return { status: 200, data: { keys: Object.keys(state.roles).sort() } };
-    const role = /^role\/([^/]+)$/.exec(path)?.[1];
-    if (role !== undefined) {
-      if (write) return writeRole(role, req.body);
-      if (op === 'read') return readRole(role);
-      if (op === 'delete') {
-        delete state.roles[role];
-        return { status: 204 };
-      }
+    if (req.path === 'login' && (req.operation === 'create' || req.operation === 'update')) {
+      return login(req);
     }
+    const routed = routeConfigAndRoles(req, routes);
+    if (routed !== undefined) return routed;
     throw new VaultError(405, 'unsupported operation');
   };
 
   return {
     ...backend(handle, {
-      exists: (path) =>
-        Promise.resolve(
-          path === 'config'
-            ? state.config !== undefined
-            : path.startsWith('role/')
-              ? path.slice(5) in state.roles
-              : true,
-        ),
+      exists: (path) => configOrRoleExists(path, routes),
       isUnauthenticated: (path) => path === 'login',
     }),
     snapshot: () => state,

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { createRemoteJWKSet } from 'jose';
 import { backend, type BackendRequest, type BackendResponse } from '../core/backend.js';
+import {
+  configOrRoleExists,
+  routeConfigAndRoles,
+  type ConfigRoleRoutes,
+} from './config-role-routes.js';
 import { VaultError } from '../core/types.js';
 import { duration, has, obj, str, strList, strMap, type Body } from '../http/body.js';
 import type { AuthMethod, AuthMethodContext } from './auth-method.js';
@@ -468,6 +473,13 @@ export function createOidcAuth(ctx: AuthMethodContext): AuthMethod {
     };
   };
 
+  const routes: ConfigRoleRoutes = {
+    config: { write: writeConfig, read: readConfig, isSet: () => state.config !== undefined },
+    roles: () => state.roles,
+    writeRole,
+    readRole,
+  };
+
   const handle = async (req: BackendRequest): Promise<BackendResponse> => {
     const { operation: op, path } = req;
     const write = op === 'create' || op === 'update';
@@ -477,33 +489,14 @@ export function createOidcAuth(ctx: AuthMethodContext): AuthMethod {
     if (path === 'login' && write) {
       throw new VaultError(400, 'jwt login on an oidc mount is not implemented by this double');
     }
-    if (path === 'config' && write) return writeConfig(req.body);
-    if (path === 'config' && op === 'read') return readConfig();
-    if (path === 'role' && op === 'list') {
-      return { status: 200, data: { keys: Object.keys(state.roles).sort() } };
-    }
-    const role = /^role\/([^/]+)$/.exec(path)?.[1];
-    if (role !== undefined) {
-      if (write) return writeRole(role, req.body);
-      if (op === 'read') return readRole(role);
-      if (op === 'delete') {
-        delete state.roles[role];
-        return { status: 204 };
-      }
-    }
+    const routed = routeConfigAndRoles(req, routes);
+    if (routed !== undefined) return routed;
     throw new VaultError(405, 'unsupported operation');
   };
 
   return {
     ...backend(handle, {
-      exists: (path) =>
-        Promise.resolve(
-          path === 'config'
-            ? state.config !== undefined
-            : path.startsWith('role/')
-              ? path.slice(5) in state.roles
-              : true,
-        ),
+      exists: (path) => configOrRoleExists(path, routes),
       isUnauthenticated: (path) =>
         path === 'oidc/auth_url' || path === 'oidc/callback' || path === 'login',
     }),

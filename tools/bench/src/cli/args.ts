@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AppError } from '@flowstack/errors';
 import { SCENARIOS, type ScenarioName } from '../load/scenarios.js';
 
 export interface LoadtestArgs {
@@ -12,10 +13,6 @@ export interface LoadtestArgs {
   json: boolean;
   /** The stack the run starts (and the database it checks) has no Vault and no Consul. */
   noVault: boolean;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 export const LOADTEST_USAGE = `usage: npm run loadtest -- [options]
@@ -49,17 +46,17 @@ export function parseLoadtestArgs(argv: readonly string[]): LoadtestArgs {
       strict: true,
     }));
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw AppError.usage(error instanceof Error ? error.message : String(error));
   }
   const scenario = values.scenario;
   if (!(SCENARIOS as readonly string[]).includes(scenario)) {
-    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+    throw AppError.usage(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   }
   if (values.target !== undefined) {
     try {
       new URL(values.target);
     } catch {
-      throw new UsageError(`--target is not a URL: ${values.target}`);
+      throw AppError.usage(`--target is not a URL: ${values.target}`);
     }
   }
   return {
@@ -77,7 +74,7 @@ export function parseLoadtestArgs(argv: readonly string[]): LoadtestArgs {
 function positive(raw: string, flag: string): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${flag} must be a positive number`);
+    throw AppError.usage(`${flag} must be a positive number`);
   return value;
 }
 
@@ -91,7 +88,7 @@ export function parsePostgresUrl(raw: string): {
 } {
   const url = new URL(raw);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError('--pg must be a postgres:// URL or none');
+    throw AppError.usage('--pg must be a postgres:// URL or none');
   }
   return {
     host: url.hostname,

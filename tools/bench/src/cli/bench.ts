@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { AppError, runCli, type CliValues } from '@flowstack/errors';
 import { runBench, type BenchSettings } from '../bench/run-bench.js';
 import { profilePaths } from '../bench/profile-paths.js';
 import { clusterTable, runClusterBench, writeClusterReport } from '../bench/cluster-bench.js';
@@ -25,33 +25,27 @@ const USAGE = `usage: npm run bench -- [options]
   --profile            instead: CPU profiles of each flowstack path under load (node --cpu-prof)
   --out DIR            results directory (default tools/bench/results)`;
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      duration: { type: 'string' },
-      connections: { type: 'string', default: '10' },
-      rounds: { type: 'string' },
-      pipeline: { type: 'string' },
-      backlog: { type: 'string' },
-      outages: { type: 'string' },
-      'outage-ms': { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      cluster: { type: 'boolean', default: false },
-      'no-vault': { type: 'boolean', default: false },
-      out: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  duration: { type: 'string' },
+  connections: { type: 'string', default: '10' },
+  rounds: { type: 'string' },
+  pipeline: { type: 'string' },
+  backlog: { type: 'string' },
+  outages: { type: 'string' },
+  'outage-ms': { type: 'string' },
+  profile: { type: 'boolean', default: false },
+  cluster: { type: 'boolean', default: false },
+  'no-vault': { type: 'boolean', default: false },
+  out: { type: 'string' },
+} as const;
+
+async function main(values: CliValues<typeof OPTIONS>): Promise<number> {
   const quick = values.quick;
   const number = (raw: string | undefined, fallback: number) => {
     const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`not a positive number: ${raw}`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw AppError.usage(`not a positive number: ${raw}`);
     return value;
   };
   const durationSeconds = number(values.duration, quick ? 3 : 5);
@@ -109,14 +103,9 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? error.stack : String(error)}\n\n${USAGE}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+process.exitCode = await runCli({
+  name: 'bench',
+  usage: USAGE,
+  options: OPTIONS,
+  run: ({ values }) => main(values),
+});

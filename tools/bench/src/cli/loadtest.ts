@@ -10,15 +10,12 @@ import { nothingLost, runScenario } from '../load/run-scenario.js';
 import { completionLines, summaryTable } from '../report/summary-table.js';
 import { answers, postgresTargetOf, stackEnvironment } from '../stack/local-stack.js';
 import { PG_AUTH } from '@flowstack/dev-stack';
-import { LOADTEST_USAGE, parseLoadtestArgs, parsePostgresUrl, UsageError } from './args.js';
+import { runCli } from '@flowstack/errors';
+import { LOADTEST_USAGE, parseLoadtestArgs, parsePostgresUrl } from './args.js';
 
 const LOCAL_API = 'http://127.0.0.1:3000';
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${LOADTEST_USAGE}\n`);
-    return 0;
-  }
   const args = parseLoadtestArgs(argv);
   let stack: BenchStack | undefined;
   const services: BenchProcess[] = [];
@@ -100,19 +97,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${LOADTEST_USAGE}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(
-      `loadtest failed: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+process.exitCode = await runCli({
+  name: 'loadtest',
+  usage: LOADTEST_USAGE,
+  run: ({ argv }) => main(argv),
+});

@@ -1,13 +1,14 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, workerConfigSchema, type Env } from '@flowstack/config';
+import {
+  ConfigError,
+  loadConfig,
+  workerConfigSchema,
+  type Env,
+  type WorkerConfig,
+} from '@flowstack/config';
+import { AppError, runCli, type CliIo, type CliValues } from '@flowstack/errors';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from '@flowstack/queue';
 import { rabbitmqNodes } from '@flowstack/service-kit';
 import { openCliQueueConnection } from './cli-queue-connection.js';
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 export const USAGE = `Usage: dlq <command> [--limit N] [--queue NAME]
 
@@ -19,46 +20,30 @@ The broker and queue come from the worker's environment (RABBITMQ_*, ORDERS_QUEU
 --queue overrides ORDERS_QUEUE. Fix the cause before replaying: a message that still fails
 comes back to the dead-letter queue.`;
 
-class UsageError extends Error {}
-
 interface Command {
   name: 'list' | 'replay';
   limit: number;
   queue: string | undefined;
 }
 
-function parseCommand(argv: readonly string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        limit: { type: 'string' },
-        queue: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const [name, ...rest] = parsed.positionals;
-  if (parsed.values.help === true && name === undefined) throw new UsageError('');
+const OPTIONS = { limit: { type: 'string' }, queue: { type: 'string' } } as const;
+
+function parseCommand(values: CliValues<typeof OPTIONS>, positionals: string[]): Command {
+  const [name, ...rest] = positionals;
   if (name !== 'list' && name !== 'replay') {
-    throw new UsageError(
+    throw AppError.usage(
       name === undefined ? 'A command is required.' : `Unknown command "${name}".`,
     );
   }
-  if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
-  const rawLimit = parsed.values.limit;
+  if (rest.length > 0) throw AppError.usage(`Unexpected argument "${rest[0]}".`);
+  const rawLimit = values.limit;
   const limit = rawLimit === undefined ? (name === 'list' ? 20 : 100) : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000 || !/^\d+$/.test(rawLimit ?? '1')) {
-    throw new UsageError(`--limit must be a whole number from 1 to 100000, not "${rawLimit}".`);
+    throw AppError.usage(`--limit must be a whole number from 1 to 100000, not "${rawLimit}".`);
   }
-  const queue = parsed.values.queue;
+  const queue = values.queue;
   if (queue !== undefined && queue.trim() === '')
-    throw new UsageError('--queue must not be empty.');
+    throw AppError.usage('--queue must not be empty.');
   return { name, limit, queue };
 }
 
@@ -92,28 +77,27 @@ function describeLetter(letter: DeadLetter): string {
  * `dlq list|replay`: returns the exit code (0 done, 1 broker failure, 2 bad usage or config)
  * instead of exiting, so it can be tested in-process.
  */
-export async function runDeadLetterCli(
-  argv: readonly string[],
-  env: Env,
-  io: CliIo,
-): Promise<number> {
-  let command: Command;
-  let config;
-  try {
-    command = parseCommand(argv);
-    config = loadConfig('dlq', workerConfigSchema, env);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      if (error.message !== '') io.err(`dlq: ${error.message}`);
-      io.err(USAGE);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`dlq: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+export function runDeadLetterCli(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
+  return runCli(
+    {
+      name: 'dlq',
+      usage: USAGE,
+      options: OPTIONS,
+      allowPositionals: true,
+      usageErrors: [ConfigError],
+      run: ({ values, positionals }) =>
+        runCommand(
+          parseCommand(values, positionals),
+          loadConfig('dlq', workerConfigSchema, env),
+          io,
+        ),
+    },
+    argv,
+    io,
+  );
+}
+
+async function runCommand(command: Command, config: WorkerConfig, io: CliIo): Promise<number> {
   const queue = command.queue ?? config.ORDERS_QUEUE;
   const connection = openCliQueueConnection(config, 'dlq');
   try {

@@ -1,10 +1,15 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, workerConfigSchema, type Env } from '@flowstack/config';
+import {
+  ConfigError,
+  loadConfig,
+  workerConfigSchema,
+  type Env,
+  type WorkerConfig,
+} from '@flowstack/config';
 import { ORDER_CREATED } from '@flowstack/domain';
+import { AppError, runCli, type CliIo, type CliValues } from '@flowstack/errors';
 import { migrateQueues } from '@flowstack/queue';
 import { rabbitmqNodes } from '@flowstack/service-kit';
 import { openCliQueueConnection } from './cli-queue-connection.js';
-import type { CliIo } from './dead-letter-commands.js';
 
 export const USAGE = `Usage: queues migrate [--queue NAME]
 
@@ -18,53 +23,52 @@ orders. The broker and queue come from the worker's environment (RABBITMQ_*, ORD
 ORDERS_EXCHANGE, WORKER_RETRY_DELAYS_MS); --queue overrides ORDERS_QUEUE. Running it again when
 nothing is left to migrate changes nothing.`;
 
-class UsageError extends Error {}
+const OPTIONS = { queue: { type: 'string' } } as const;
 
-function parseCommand(argv: readonly string[]): { queue: string | undefined } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: { queue: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const [name, ...rest] = parsed.positionals;
-  if (parsed.values.help === true && name === undefined) throw new UsageError('');
+function parseCommand(
+  values: CliValues<typeof OPTIONS>,
+  positionals: string[],
+): { queue: string | undefined } {
+  const [name, ...rest] = positionals;
   if (name !== 'migrate') {
-    throw new UsageError(
+    throw AppError.usage(
       name === undefined ? 'A command is required.' : `Unknown command "${name}".`,
     );
   }
-  if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}".`);
-  const queue = parsed.values.queue;
-  if (queue !== undefined && queue.trim() === '')
-    throw new UsageError('--queue must not be empty.');
+  if (rest.length > 0) throw AppError.usage(`Unexpected argument "${rest[0]}".`);
+  const queue = values.queue;
+  if (queue !== undefined && queue.trim() === '') {
+    throw AppError.usage('--queue must not be empty.');
+  }
   return { queue };
 }
 
 /** `queues migrate`: returns the exit code (0 done, 1 broker failure, 2 bad usage or config). */
-export async function runQueuesCli(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
-  let command;
-  let config;
-  try {
-    command = parseCommand(argv);
-    config = loadConfig('queues', workerConfigSchema, env);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      if (error.message !== '') io.err(`queues: ${error.message}`);
-      io.err(USAGE);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`queues: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+export function runQueuesCli(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
+  return runCli(
+    {
+      name: 'queues',
+      usage: USAGE,
+      options: OPTIONS,
+      allowPositionals: true,
+      usageErrors: [ConfigError],
+      run: ({ values, positionals }) =>
+        migrate(
+          parseCommand(values, positionals),
+          loadConfig('queues', workerConfigSchema, env),
+          io,
+        ),
+    },
+    argv,
+    io,
+  );
+}
+
+async function migrate(
+  command: { queue: string | undefined },
+  config: WorkerConfig,
+  io: CliIo,
+): Promise<number> {
   const connection = openCliQueueConnection(config, 'queues-migrate');
   try {
     await connection.waitUntilConnected(10_000);

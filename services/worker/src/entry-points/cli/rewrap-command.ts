@@ -1,18 +1,12 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { commonConfigSchema, ConfigError, loadConfig, type Env } from '@flowstack/config';
 import { createStaticCredentialSource, type CredentialSource } from '@flowstack/credentials';
 import { createDatabase } from '@flowstack/db';
 import { rewrapOrderEmails } from '@flowstack/domain';
-import { isAppError } from '@flowstack/errors';
+import { AppError, isAppError, runCli, type CliIo } from '@flowstack/errors';
 import { createLifecycle } from '@flowstack/lifecycle';
 import { createLogger, createMetrics } from '@flowstack/observability';
 import { createPiiRewrapper, openVault } from '@flowstack/service-kit';
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 export const USAGE = `Usage: flowstack-rewrap [--batch-size N]
 
@@ -36,29 +30,11 @@ const rewrapConfigSchema = commonConfigSchema.extend({
     .describe('Vault path of PostgreSQL credentials; unset = static POSTGRES_USER/PASSWORD.'),
 });
 
-class UsageError extends Error {}
-
-function parseBatchSize(argv: readonly string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: false,
-      strict: true,
-      options: {
-        'batch-size': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (parsed.values.help === true) throw new UsageError('');
-  const raw = parsed.values['batch-size'];
+function parseBatchSize(raw: string | undefined): number {
   if (raw === undefined) return 200;
   const size = Number(raw);
   if (!/^\d+$/.test(raw) || size < 1 || size > 10_000) {
-    throw new UsageError(`--batch-size must be a whole number from 1 to 10000, not "${raw}".`);
+    throw AppError.usage(`--batch-size must be a whole number from 1 to 10000, not "${raw}".`);
   }
   return size;
 }
@@ -70,24 +46,30 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * config) instead of exiting, so it can be tested in-process. Progress goes to `out`, one line per
  * batch; library logs (never with secrets) go to `err`.
  */
-export async function runRewrapCli(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
-  let batchSize: number;
-  let config;
-  try {
-    batchSize = parseBatchSize(argv);
-    config = loadConfig('rewrap', rewrapConfigSchema, env);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      if (error.message !== '') io.err(`flowstack-rewrap: ${error.message}`);
-      io.err(USAGE);
-      return error.message === '' ? 0 : 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`flowstack-rewrap: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+export function runRewrapCli(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
+  return runCli(
+    {
+      name: 'flowstack-rewrap',
+      usage: USAGE,
+      options: { 'batch-size': { type: 'string' } },
+      usageErrors: [ConfigError],
+      run: ({ values }) =>
+        rewrap(
+          parseBatchSize(values['batch-size']),
+          loadConfig('rewrap', rewrapConfigSchema, env),
+          io,
+        ),
+    },
+    argv,
+    io,
+  );
+}
+
+async function rewrap(
+  batchSize: number,
+  config: z.output<typeof rewrapConfigSchema>,
+  io: CliIo,
+): Promise<number> {
   if (config.VAULT_AUTH_METHOD === 'none') {
     io.err(
       'flowstack-rewrap: Vault is off (VAULT_AUTH_METHOD=none); set VAULT_ADDR and VAULT_AUTH_METHOD=token|jwt|approle with its keys.',

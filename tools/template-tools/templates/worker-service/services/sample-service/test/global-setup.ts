@@ -1,0 +1,5 @@
+import { prepareTestDatabase } from '@flowstack/domain/testing';
+
+export default async function setup(): Promise<void> {
+  await prepareTestDatabase();
+}
