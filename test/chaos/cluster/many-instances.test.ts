@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orderIdFor } from '@flowstack/domain';
 import { sleep } from '@flowstack/test-kit';
 import { settleBooks } from '../support/books.js';
 import { PRODUCT_IDS, drillResult, standardViolations } from '../support/drill.js';
@@ -66,7 +65,12 @@ describe('three api and three worker processes on the cluster', () => {
     );
     await sleep(8_000);
     const record = await load.stop();
-    const books = await settleBooks({ db: run.stack.db, record, apiUrl: run.apis[0]!.url });
+    const books = await settleBooks({
+      db: run.stack.db,
+      record,
+      apiUrl: run.apis[0]!.url,
+      orderIdOf: run.stack.orderIdOf,
+    });
     const consumed = await Promise.all(
       run.workers.map((worker) => counterTotal(worker, 'flowstack_queue_consumed_total')),
     );
@@ -109,7 +113,7 @@ describe('three api and three worker processes on the cluster', () => {
             postOrder(second, key, body),
           ]);
           expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
-          expect(answers.map(idOf)).toEqual([orderIdFor(key), orderIdFor(key)]);
+          expect(answers.map(idOf)).toEqual([run.stack.orderIdOf(key), run.stack.orderIdOf(key)]);
           sameBody.push(key);
         }),
       );
@@ -130,7 +134,7 @@ describe('three api and three worker processes on the cluster', () => {
         }),
       );
     }
-    const ids = [...sameBody, ...otherBody.map(({ key }) => key)].map(orderIdFor);
+    const ids = [...sameBody, ...otherBody.map(({ key }) => key)].map(run.stack.orderIdOf);
     const rowsOf = async () =>
       (
         await run.stack.db.query<{ id: string; copies: number; products: string[] }>(
@@ -152,7 +156,8 @@ describe('three api and three worker processes on the cluster', () => {
       expect(row.products).toHaveLength(1);
     }
     const productOf = new Map(rows.map((row) => [row.id, row.products[0]]));
-    for (const { key, winner } of otherBody) expect(productOf.get(orderIdFor(key))).toBe(winner);
+    for (const { key, winner } of otherBody)
+      expect(productOf.get(run.stack.orderIdOf(key))).toBe(winner);
   });
 });
 
@@ -178,7 +183,12 @@ describe('a worker scaled from one to three and back under load', () => {
       const retriedByLeavers = leavers.map((leaver) => leaver.counts[1]!);
       await sleep(3_000);
       const record = await load.stop();
-      const books = await settleBooks({ db: run.stack.db, record, apiUrl: run.apis[0]!.url });
+      const books = await settleBooks({
+        db: run.stack.db,
+        record,
+        apiUrl: run.apis[0]!.url,
+        orderIdOf: run.stack.orderIdOf,
+      });
       const [stayer, api] = [run.workers[0]!, run.apis[0]!];
       const consumed =
         consumedByLeavers.reduce((sum, n) => sum + n, 0) +
