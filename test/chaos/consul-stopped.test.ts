@@ -88,13 +88,14 @@ describe('Consul stopped under load', () => {
           // A Consul server keeps KV in its raft log and an agent re-registers the services of its
           // configuration; the double keeps nothing, so the drill puts back what Consul would have.
           second = await startConsulDouble({ port: 0, dnsPort: 0 });
-          for (const entry of (kv.body ?? []) as { Key: string; Value: string | null }[])
+          for (const entry of (kv.body ?? []) as { Key: string; Value: string | null }[]) {
             await consulCall(
               second.url,
               'PUT',
               `kv/${entry.Key}`,
               Buffer.from(entry.Value ?? '', 'base64').toString(),
             );
+          }
           await registerDependencies(second.url, servers);
           outputAtReturn = stack.output.length;
           relay!.setTarget(second.url);
@@ -106,15 +107,19 @@ describe('Consul stopped under load', () => {
         },
         check: async ({ stack, books, record, notes }) => {
           const found: string[] = [];
-          if (Object.keys(books.statuses).some((status) => status !== '202'))
+          if (Object.keys(books.statuses).some((status) => status !== '202')) {
             found.push(`POSTs answered ${Object.keys(books.statuses).join(', ')}`);
-          if (Object.keys(books.readStatuses).some((status) => status !== '200'))
+          }
+          if (Object.keys(books.readStatuses).some((status) => status !== '200')) {
             found.push(`reads answered ${Object.keys(books.readStatuses).join(', ')}`);
-          if (record.posts.some((post) => post.outcome.failure !== undefined))
+          }
+          if (record.posts.some((post) => post.outcome.failure !== undefined)) {
             found.push('a POST got no answer');
+          }
           const reverted = liveApplied(stack.output).filter((line) => line.includes('"startup"'));
-          if (reverted.length > 0)
+          if (reverted.length > 0) {
             found.push(`live config fell back to startup values: ${reverted[0]}`);
+          }
           // The watch resumed: a change written now reaches the api.
           const changedAt = Date.now();
           await consulCall(second!.url, 'PUT', `kv/${CACHE_TTL_KEY}`, '62');

@@ -53,10 +53,11 @@ describe('graceful shutdown under load', () => {
           (outcome) => outcome.startedMs < sigtermAt - 50,
         );
         const unanswered = sentBefore.filter((outcome) => outcome.status === undefined);
-        if (unanswered.length > 0)
+        if (unanswered.length > 0) {
           violations.push(
             `${unanswered.length} requests sent before SIGTERM got no complete answer (${unanswered[0]!.error})`,
           );
+        }
         return Promise.resolve(violations);
       },
     });

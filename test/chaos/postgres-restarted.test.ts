@@ -49,8 +49,9 @@ describe('PostgreSQL restarted under load', () => {
         const dead = await queueCounts(servers, `${stack.env.ORDERS_QUEUE}.dead`);
         if (dead.ready > 0) violations.push(`${dead.ready} messages dead-lettered`);
         const readFailures = Object.keys(books.readStatuses).filter((status) => status !== '200');
-        if (readFailures.length > 0)
+        if (readFailures.length > 0) {
           violations.push(`cached reads answered ${readFailures.join(', ')}`);
+        }
         return violations;
       },
     });

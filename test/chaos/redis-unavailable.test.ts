@@ -21,8 +21,9 @@ describe('Redis unavailable under load', () => {
         await sleep(1_000);
         const body = orderBodyFor(PRODUCT_IDS[1]!);
         const outcomes = await Promise.all([1, 2, 3].map(() => postOrder(stack.apiUrl, key, body)));
-        for (const outcome of outcomes)
+        for (const outcome of outcomes) {
           load.record.posts.push({ key, body, outcome, repeat: true });
+        }
         notes.push(
           `same key posted 3 times while Redis was down: ${outcomes.map((o) => o.status).join(', ')}`,
         );

@@ -46,8 +46,9 @@ describe('Vault stopped for longer than a renewal interval', () => {
         );
         if (held.length < PREFIXES.length) throw new Error(`only ${held.length} leases found`);
         // The drill is about Vault being away while the credentials are still valid.
-        if (outageMs > minLeftMs - 2_000)
+        if (outageMs > minLeftMs - 2_000) {
           throw new Error(`the outage (${outageMs} ms) would outlast a lease (${minLeftMs} ms)`);
+        }
         const killedAt = Date.now();
         await vault.kill();
         await sleep(outageMs);
@@ -58,10 +59,11 @@ describe('Vault stopped for longer than a renewal interval', () => {
         await vault.bootstrap();
         // Past this point the old credentials would have expired with Vault still half back: a
         // different drill (a loaded machine stretched the restart), reported as such.
-        if (Date.now() - killedAt >= minLeftMs)
+        if (Date.now() - killedAt >= minLeftMs) {
           throw new Error(
             `Vault was back only after ${Date.now() - killedAt} ms, when the leases had expired`,
           );
+        }
         notes.push(`Vault away for ${Date.now() - killedAt} ms`);
         returnedAt = Date.now();
         return returnedAt;
@@ -71,12 +73,15 @@ describe('Vault stopped for longer than a renewal interval', () => {
         const output = stack!.output;
         const failedRenewals = linesWith(output, 'vault lease-renew failed; retrying').length;
         if (failedRenewals === 0) found.push('no renewal was attempted while Vault was away');
-        if (Object.keys(books.statuses).some((status) => status !== '202'))
+        if (Object.keys(books.statuses).some((status) => status !== '202')) {
           found.push(`POSTs answered ${Object.keys(books.statuses).join(', ')}`);
-        if (Object.keys(books.readStatuses).some((status) => status !== '200'))
+        }
+        if (Object.keys(books.readStatuses).some((status) => status !== '200')) {
           found.push(`reads answered ${Object.keys(books.readStatuses).join(', ')}`);
-        if (record.posts.some((post) => post.outcome.failure !== undefined))
+        }
+        if (record.posts.some((post) => post.outcome.failure !== undefined)) {
           found.push('a POST got no answer');
+        }
         // Every lease was lost with the double's memory; each must be replaced by a new one.
         try {
           await waitFor(
@@ -95,14 +100,16 @@ describe('Vault stopped for longer than a renewal interval', () => {
             Date.parse((JSON.parse(line.slice(line.indexOf(' ') + 1)) as { time: string }).time),
           ),
         );
-        if (replaced >= PREFIXES.length)
+        if (replaced >= PREFIXES.length) {
           notes.push(
             `all ${replaced} secrets replaced ${lastReplacedAt - returnedAt} ms after Vault was back`,
           );
-        if (replaced < PREFIXES.length)
+        }
+        if (replaced < PREFIXES.length) {
           found.push(
             `only ${replaced} of ${PREFIXES.length} secrets replaced after Vault returned`,
           );
+        }
         return found;
       },
     });

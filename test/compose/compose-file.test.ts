@@ -82,8 +82,9 @@ describe('compose.yaml', () => {
     expect(services.rabbitmq?.ports).toContain('127.0.0.1:15672:15672');
     // The ports the dev stack's preflight checks: 5432, 5433 (Vault-issued users), 6379, 5672.
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
-    for (const port of ['5432', '5433', '6379', '5672'])
+    for (const port of ['5432', '5433', '6379', '5672']) {
       expect(published.some((p) => p.split(':')[1] === port)).toBe(true);
+    }
   });
 
   it('when the observability profile is on, then Prometheus, Grafana and Jaeger start with the shipped files', () => {

@@ -68,8 +68,9 @@ export async function startStackUnderTest(
       await stack.stop();
       await db.close();
       const queue = env.ORDERS_QUEUE!;
-      for (const name of [queue, `${queue}.dead`, `${queue}.retry.100`, `${queue}.retry.500`])
+      for (const name of [queue, `${queue}.dead`, `${queue}.retry.100`, `${queue}.retry.500`]) {
         await channel.deleteQueue(name);
+      }
       await channel.deleteExchange(env.ORDERS_EXCHANGE!);
       await channel.close();
       await connection.close();

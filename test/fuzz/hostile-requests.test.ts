@@ -25,12 +25,13 @@ beforeAll(async () => {
   pool = new Pool(stack.apiUrl, { connections: 8, keepAliveTimeout: 4_000 });
 });
 afterAll(async () => {
-  if (fuzzFigures !== undefined)
+  if (fuzzFigures !== undefined) {
     await recordFuzz({
       ...fuzzFigures,
       slowClientCutMs: slowClientHeldMs,
       idleClientCutMs: idleClientHeldMs,
     });
+  }
   await pool?.close();
   await stack?.close();
 });
@@ -244,8 +245,9 @@ async function sendFuzz(request: FuzzRequest): Promise<Answer | undefined> {
     // Requests the client itself refuses to send (invalid path or header) never reach the api.
     if (name === 'UND_ERR_INVALID_ARG') return undefined;
     // After 413 or 431 the api closes the connection while a big body may still be going out.
-    if (request.headers['x-filler'] !== undefined || (request.body?.length ?? 0) > 16_000)
+    if (request.headers['x-filler'] !== undefined || (request.body?.length ?? 0) > 16_000) {
       return undefined;
+    }
     unexpectedErrors.push(`${request.method} ${request.path.slice(0, 80)}: ${String(error)}`);
     return undefined;
   }
@@ -257,9 +259,9 @@ function judge(request: FuzzRequest, answer: Answer): string[] {
   const problems: string[] = [];
   if (answer.status >= 500) problems.push(`${where}: a 5xx (${answer.text.slice(0, 200)})`);
   if (answer.status >= 400) {
-    if (!answer.contentType.startsWith('application/problem+json'))
+    if (!answer.contentType.startsWith('application/problem+json')) {
       problems.push(`${where}: not problem+json but ${answer.contentType}`);
-    else if (request.method !== 'HEAD') {
+    } else if (request.method !== 'HEAD') {
       const problem = JSON.parse(answer.text) as { status?: unknown };
       if (problem.status !== answer.status) problems.push(`${where}: problem.status differs`);
     }

@@ -32,6 +32,12 @@ export default tseslint.config(
       ],
       'no-console': 'error',
       eqeqeq: ['error', 'always'],
+      // A one-line `if (x) return;` stays; a body on its own line gets braces.
+      curly: ['error', 'multi-line', 'consistent'],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
     },
   },
   {

@@ -7,8 +7,9 @@ import { badRequest } from './errors.js';
  * Returns undefined when the text is not a duration.
  */
 export function parseDurationMs(value: unknown): number | undefined {
-  if (typeof value === 'number')
+  if (typeof value === 'number') {
     return Number.isFinite(value) && value >= 0 ? value / 1e6 : undefined;
+  }
   if (typeof value !== 'string') return undefined;
   return parseGoDuration(value.trim());
 }

@@ -80,12 +80,16 @@ function send(response: http.ServerResponse, reply: Reply, pretty: boolean, stat
   }
   let body: string | Buffer | undefined;
   let contentType: string | undefined = 'text/plain; charset=utf-8';
-  if (reply.raw !== undefined) body = reply.raw;
-  else if (reply.text !== undefined) body = reply.text;
-  else if (reply.json !== undefined) {
+  if (reply.raw !== undefined) {
+    body = reply.raw;
+  } else if (reply.text !== undefined) {
+    body = reply.text;
+  } else if (reply.json !== undefined) {
     contentType = 'application/json';
     body = pretty ? `${JSON.stringify(reply.json, null, 4)}\n` : JSON.stringify(reply.json);
-  } else contentType = undefined;
+  } else {
+    contentType = undefined;
+  }
   // Consul (Go net/http) frames buffered answers with Content-Length; one framed write also
   // keeps a kept-alive answer from being split into chunked pieces on the socket.
   const headers: Record<string, string | number> = {};

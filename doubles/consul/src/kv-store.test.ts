@@ -40,8 +40,9 @@ describe('KvStore', () => {
 
   it('when listing keys with a separator, then deeper keys fold into folders', () => {
     const { kv } = fresh();
-    for (const key of ['web/foo', 'web/bar', 'web/sub/x', 'web/sub/y', 'webby'])
+    for (const key of ['web/foo', 'web/bar', 'web/sub/x', 'web/sub/y', 'webby']) {
       kv.put(key, Buffer.from(''));
+    }
     expect(kv.keys('web/', '/')).toEqual(['web/bar', 'web/foo', 'web/sub/']);
     expect(kv.keys('web')).toEqual(['web/bar', 'web/foo', 'web/sub/x', 'web/sub/y', 'webby']);
   });

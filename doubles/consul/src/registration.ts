@@ -74,8 +74,9 @@ export function parseServiceRegistration(body: Fields): ServiceInput {
   const weights = body.object('Weights');
   const checks: CheckInput[] = [];
   const single = body.object('Check');
-  if (single && hasAnyKey(single))
+  if (single && hasAnyKey(single)) {
     checks.push(parseCheck(single, { serviceId: id, serviceName: name }));
+  }
   const many = body.objectList('Checks') ?? [];
   many.forEach((fields, i) =>
     checks.push(parseCheck(fields, { serviceId: id, serviceName: name, position: i + 1 })),

@@ -134,8 +134,9 @@ export async function applyAuthMethod(
   }
 
   const listed = await client.request('GET', `/v1/acl/binding-rules?authmethod=${method.Name}`);
-  if (listed.status !== 200)
+  if (listed.status !== 200) {
     throw new Error(`listing binding rules: ${listed.status} ${listed.text}`);
+  }
   const existing = ruleSchema.parse(JSON.parse(listed.text));
   const same = (rule: DesiredBindingRule) => (r: z.output<typeof ruleSchema>[number]) =>
     r.AuthMethod === rule.AuthMethod &&

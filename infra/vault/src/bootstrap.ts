@@ -256,8 +256,9 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   // go in before the CAs are generated.
   const pkiBaseUrl = (options.pkiBaseUrl ?? options.address).replace(/\/+$/, '');
   for (const mount of [root, int]) await ensurePkiUrls(vault, mount, pkiBaseUrl, record);
-  if (await hasCa(vault, root)) record(`${root}/root`, 'unchanged');
-  else {
+  if (await hasCa(vault, root)) {
+    record(`${root}/root`, 'unchanged');
+  } else {
     // root/generate takes both names: issuer_name for the issuer, key_name for its key.
     await vault.write(`${root}/root/generate/internal`, {
       common_name: 'flowstack Root CA',

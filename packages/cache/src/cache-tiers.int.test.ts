@@ -6,8 +6,9 @@ import { adminClient, REDIS } from '../test/support.js';
 import { createCache, type Cache } from './cache.js';
 
 const parseName = (raw: unknown): { name: string } => {
-  if (typeof raw === 'object' && raw !== null && 'name' in raw && typeof raw.name === 'string')
+  if (typeof raw === 'object' && raw !== null && 'name' in raw && typeof raw.name === 'string') {
     return { name: raw.name };
+  }
   throw new TypeError('not a named thing');
 };
 

@@ -7,9 +7,11 @@ function section(title: string, schema: z.ZodObject, include: (key: string) => b
   for (const doc of documentConfig(schema)) {
     if (!include(doc.key)) continue;
     lines.push('', `# ${doc.description}${doc.secret ? ' (secret: never commit it)' : ''}`);
-    if (doc.required) lines.push(`${doc.key}=`);
-    else
+    if (doc.required) {
+      lines.push(`${doc.key}=`);
+    } else {
       lines.push(`# ${doc.key}=${doc.defaultValue === undefined ? '' : unquote(doc.defaultValue)}`);
+    }
   }
   return lines;
 }

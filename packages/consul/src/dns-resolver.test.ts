@@ -138,8 +138,9 @@ describe('resolveSrv', () => {
           { type: 'A', name: question.name, ttl: 0, class: 'IN', data: '10.0.0.42' },
         ]);
       }
-      if (question?.type === 'SRV')
+      if (question?.type === 'SRV') {
         return reply(query, [srv(question.name, 'node1.node.dc1.consul', 8080)]);
+      }
       return reply(query, []);
     });
     const targets = await resolveSrv('web.service.consul', { host: '127.0.0.1', port: dns.port });

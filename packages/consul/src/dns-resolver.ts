@@ -95,8 +95,9 @@ async function lookUp(resolver: Resolver, target: string): Promise<string | unde
       const [first] = await ask();
       if (first !== undefined) return first;
     } catch (error) {
-      if (!isNoData(error))
+      if (!isNoData(error)) {
         throw consulError(`DNS lookup of ${target} failed: ${describe(error)}`, error);
+      }
     }
   }
   return undefined;

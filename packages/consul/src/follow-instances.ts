@@ -49,8 +49,9 @@ export function followInstances(service: string, how: string, logger: Logger): I
     update(instances) {
       latest = instances;
       if (instances.length === 0) {
-        if (source)
+        if (source) {
           log.warn({ kept: source.current() }, 'no healthy instance; keeping the address');
+        }
         return;
       }
       const pick = choose(instances, source?.current());

@@ -54,8 +54,9 @@ describe('createLogger', () => {
       'config',
     );
     const text = JSON.stringify(lines());
-    for (const secret of ['pw-1', 'pw-2', 'tok-3', 'a@example.com'])
+    for (const secret of ['pw-1', 'pw-2', 'tok-3', 'a@example.com']) {
       expect(text).not.toContain(secret);
+    }
     expect(text).toContain('"user":"app"');
   });
 
@@ -71,8 +72,9 @@ describe('createLogger', () => {
     logger.warn({ err: new ReplyError('WRONGPASS') }, 'redis error');
     logger.warn({ error: wrapped }, 'wrapped');
     const text = JSON.stringify(lines());
-    for (const secret of ['leased-pw-1', 'v-user-1', 'hvs.tok-2'])
+    for (const secret of ['leased-pw-1', 'v-user-1', 'hvs.tok-2']) {
       expect(text).not.toContain(secret);
+    }
     expect(lines()[0]).toMatchObject({
       err: {
         type: 'ReplyError',

@@ -113,10 +113,13 @@ export class FailureRouter {
             headers: copyHeaders(headers),
           },
           (error: unknown) => {
-            if (error !== null && error !== undefined) reject(toError(error));
-            else if (this.returned.delete(messageId))
+            if (error !== null && error !== undefined) {
+              reject(toError(error));
+            } else if (this.returned.delete(messageId)) {
               reject(new Error(`queue ${queue} is missing`));
-            else resolve();
+            } else {
+              resolve();
+            }
           },
         );
       });

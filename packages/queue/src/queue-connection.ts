@@ -447,8 +447,9 @@ function validateSpec(spec: ConsumerSpec): void {
     if (!Number.isInteger(maxMessages) || maxMessages < 1) {
       problems.push('batch.maxMessages must be >= 1');
     }
-    if (!Number.isInteger(maxWaitMs) || maxWaitMs < 0)
+    if (!Number.isInteger(maxWaitMs) || maxWaitMs < 0) {
       problems.push('batch.maxWaitMs must be >= 0');
+    }
   }
   if (problems.length > 0) {
     throw queueMisconfigured(`invalid consumer spec for ${spec.queue}: ${problems.join('; ')}`);

@@ -33,8 +33,9 @@ describe('backoffDelay', () => {
   });
 
   it('when no options are given, then no reconnect waits more than 1 s (orders again within 2 s of the broker)', () => {
-    for (let attempt = 1; attempt <= 50; attempt += 1)
+    for (let attempt = 1; attempt <= 50; attempt += 1) {
       expect(backoffDelay(attempt, {}, () => 1)).toBeLessThanOrEqual(1_000);
+    }
     expect(backoffDelay(50, {}, () => 0)).toBe(500);
   });
 

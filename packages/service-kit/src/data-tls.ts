@@ -7,8 +7,9 @@ import { AppError } from '@flowstack/errors';
 export function tlsPeerOf(config: CommonConfig, store: DataStore): TlsPeer | undefined {
   if (!config[`${store}_TLS`]) return undefined;
   const caFile = config[`${store}_TLS_CA_FILE`];
-  if (caFile === undefined)
+  if (caFile === undefined) {
     throw misconfigured(`${store}_TLS is true but ${store}_TLS_CA_FILE is not set.`);
+  }
   let ca: string;
   try {
     ca = readFileSync(caFile, 'utf8');

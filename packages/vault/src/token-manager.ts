@@ -82,8 +82,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (auth.method === 'token') {
         const token =
           auth.tokenFile === undefined ? (auth.token ?? '') : await readSecretFile(auth.tokenFile);
-        if (token === '')
+        if (token === '') {
           throw new Error('no Vault token configured (VAULT_TOKEN or VAULT_TOKEN_FILE)');
+        }
         const previous = http.token;
         http.token = token;
         try {

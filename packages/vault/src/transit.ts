@@ -246,8 +246,9 @@ export function createEnvelopeSealer(
   // Only the first seal waits for Vault. A stale key is replaced in the background while it keeps
   // sealing, so a data key's renewal puts no Vault round trip on any order's path.
   const currentKey = async () => {
-    if (active === undefined) await refresh();
-    else if (active.uses >= maxUses || Date.now() - active.bornAt >= lifetimeMs) {
+    if (active === undefined) {
+      await refresh();
+    } else if (active.uses >= maxUses || Date.now() - active.bornAt >= lifetimeMs) {
       refresh().catch(() => undefined);
     }
     if (active === undefined) throw new Error('no data key');

@@ -58,8 +58,9 @@ export async function createVaultCredentialSource(
     const failures = results.flatMap((result) =>
       result.status === 'rejected' ? [result.reason as unknown] : [],
     );
-    if (failures.length > 0)
+    if (failures.length > 0) {
       throw new AggregateError(failures, `${failures.length} rotation listener(s) failed`);
+    }
   });
 
   return {

@@ -227,13 +227,15 @@ describe('one Idempotency-Key, two bodies', () => {
     const winner = [...accepted][0]!;
     // A 503 (Redis slower than its command timeout on a loaded machine) promises nothing; what
     // must never happen is a 202 for the other body.
-    for (const [body, status] of answers)
+    for (const [body, status] of answers) {
       expect([body === winner ? 202 : 422, 503]).toContain(status);
+    }
     const messages = await api.waitForPublished(1);
     const ours = messages.filter((m) => m.messageId === orderIdFor(key));
     expect(ours.length).toBeGreaterThan(0);
-    for (const message of ours)
+    for (const message of ours) {
       expect(message.body).toMatchObject({ requestFingerprint: fingerprintOf(bodies[winner]) });
+    }
   });
 
   it('when the other body arrives while the worker stores the first, then it is never a 202', async () => {

@@ -16,8 +16,9 @@ afterAll(async () => {
 describe('the rate limit of the api', () => {
   it('when one client sends more than its burst, then it gets 429 problem+json with Retry-After', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i += 1)
+    for (let i = 0; i < 3; i += 1) {
       statuses.push((await request(api.app).get('/v1/products')).status);
+    }
     expect(statuses).toEqual([200, 200, 200]);
     const refused = await request(api.app).get('/v1/products/hand-grinder');
     expect(refused.status).toBe(429);

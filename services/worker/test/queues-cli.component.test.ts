@@ -38,8 +38,9 @@ describe('the queues command', () => {
       // What a deployment from before quorum queues has.
       await channel.assertQueue(queue, { durable: true });
       await channel.assertQueue(`${queue}.dead`, { durable: true });
-      for (let i = 0; i < 5; i += 1)
+      for (let i = 0; i < 5; i += 1) {
         channel.sendToQueue(queue, Buffer.from('{}'), { messageId: `m${i}` });
+      }
       await channel.waitForConfirms();
 
       const first = await queues(env, 'migrate');

@@ -156,8 +156,9 @@ describe('three api and three worker processes on the cluster', () => {
       expect(row.products).toHaveLength(1);
     }
     const productOf = new Map(rows.map((row) => [row.id, row.products[0]]));
-    for (const { key, winner } of otherBody)
+    for (const { key, winner } of otherBody) {
       expect(productOf.get(run.stack.orderIdOf(key))).toBe(winner);
+    }
   });
 });
 

@@ -43,10 +43,12 @@ export function contractViolation(outcome: HttpOutcome): string | undefined {
   if (outcome.status === undefined || outcome.status < 500) return undefined;
   const where = `${outcome.method} ${outcome.path} -> ${outcome.status}`;
   if (outcome.status !== 503) return `${where}: ${outcome.body.slice(0, 200)}`;
-  if (!outcome.contentType?.startsWith('application/problem+json'))
+  if (!outcome.contentType?.startsWith('application/problem+json')) {
     return `${where} without problem+json`;
-  if (outcome.retryAfter === undefined || !/^\d+$/.test(outcome.retryAfter))
+  }
+  if (outcome.retryAfter === undefined || !/^\d+$/.test(outcome.retryAfter)) {
     return `${where} without Retry-After`;
+  }
   return undefined;
 }
 
@@ -91,9 +93,11 @@ export async function settleBooks(options: {
   const accepted = new Set<string>();
   const ambiguous = new Map<string, string>();
   for (const [key, entry] of byKey) {
-    if (entry.outcomes.some((outcome) => outcome.status === 202)) accepted.add(orderIdOf(key));
-    else if (entry.outcomes.some((o) => o.status === undefined || o.status === 503))
+    if (entry.outcomes.some((outcome) => outcome.status === 202)) {
+      accepted.add(orderIdOf(key));
+    } else if (entry.outcomes.some((o) => o.status === undefined || o.status === 503)) {
       ambiguous.set(key, entry.body);
+    }
   }
 
   const storedIds = async () => new Set((await storedRows(db)).map((row) => row.id));

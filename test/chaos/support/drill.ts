@@ -93,8 +93,9 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
     const firstAcceptedAfterHeal = record.posts
       .filter((post) => post.outcome.startedMs >= healedAt && post.outcome.status === 202)
       .sort((a, b) => a.outcome.startedMs - b.outcome.startedMs)[0];
-    if (firstAcceptedAfterHeal !== undefined)
+    if (firstAcceptedAfterHeal !== undefined) {
       recoveryMs = firstAcceptedAfterHeal.outcome.endedMs - healedAt;
+    }
 
     const books = await settleBooks({
       db: stack.db,
@@ -104,17 +105,19 @@ export async function runDrill(spec: DrillSpec): Promise<DrillOutcome> {
       otherIds: context.otherIds,
     });
     violations.push(...standardViolations(books, record, spec.allowedFailures ?? []));
-    if (spec.check !== undefined)
+    if (spec.check !== undefined) {
       violations.push(...(await spec.check({ ...context, books, record })));
+    }
     violations.push(...secretLeaks(stack.output).slice(0, 5));
     // A failed drill names what the services logged as errors, the first place to look.
-    if (violations.length > 0)
+    if (violations.length > 0) {
       notes.push(
         ...stack.output
           .filter((line) => /"level":(50|60|"error"|"fatal")/.test(line))
           .slice(0, 3)
           .map((line) => `logged: ${line.slice(0, 600)}`),
       );
+    }
 
     const result = drillResult({ spec, started, books, record, recoveryMs, notes, violations });
     await recordResult(result);
@@ -164,29 +167,33 @@ export function standardViolations(
 ): string[] {
   const violations: string[] = [];
   if (books.missing.length > 0) violations.push(`accepted but not stored: ${books.missing.length}`);
-  if (books.unexpected.length > 0)
+  if (books.unexpected.length > 0) {
     violations.push(`stored but never accepted: ${books.unexpected.length}`);
+  }
   if (books.duplicates.length > 0) violations.push(`stored twice: ${books.duplicates.length}`);
-  if (books.retriedAccepted !== books.retried)
+  if (books.retriedAccepted !== books.retried) {
     violations.push(
       `retries after recovery not accepted: ${books.retried - books.retriedAccepted}`,
     );
+  }
   violations.push(...books.badAnswers.slice(0, 5));
   const outcomes = [...record.posts.map((post) => post.outcome), ...record.reads];
   const failures = outcomes.filter(
     (outcome) => outcome.failure !== undefined && !allowedFailures.includes(outcome.failure),
   );
-  if (failures.length > 0)
+  if (failures.length > 0) {
     violations.push(
       `requests without a complete answer: ${failures.length} (${failures[0]!.failure}: ${failures[0]!.error})`,
     );
+  }
   const clientErrors = outcomes.filter(
     (outcome) => outcome.status !== undefined && outcome.status >= 400 && outcome.status < 500,
   );
-  if (clientErrors.length > 0)
+  if (clientErrors.length > 0) {
     violations.push(
       `4xx for valid requests: ${clientErrors.length} (${clientErrors[0]!.method} ${clientErrors[0]!.path} ${clientErrors[0]!.status})`,
     );
+  }
   return violations;
 }
 

@@ -37,10 +37,11 @@ export async function openVaultTarget(): Promise<VaultTarget> {
   let rootToken: string;
   if (externalAddr) {
     const token = process.env.VAULT_TOKEN;
-    if (!token)
+    if (!token) {
       throw new Error(
         'VAULT_ADDR is set but VAULT_TOKEN is not: the contract suite needs a root token',
       );
+    }
     addr = externalAddr.replace(/\/+$/, '');
     rootToken = token;
   } else {
@@ -76,18 +77,21 @@ export async function openVaultTarget(): Promise<VaultTarget> {
     const ours = (path: string) => names.some((n) => path === n || path.startsWith(`${n}/`));
     const mounts = (await client.mounts().catch(() => ({}))) as { data?: Record<string, unknown> };
     for (const path of Object.keys(mounts.data ?? {})) {
-      if (ours(path))
+      if (ours(path)) {
         await client.unmount({ mount_point: path.replace(/\/$/, '') }).catch(() => undefined);
+      }
     }
     const auths = (await client.auths().catch(() => ({}))) as { data?: Record<string, unknown> };
     for (const path of Object.keys(auths.data ?? {})) {
-      if (ours(path))
+      if (ours(path)) {
         await client.disableAuth({ mount_point: path.replace(/\/$/, '') }).catch(() => undefined);
+      }
     }
     const policies = (await client.policies().catch(() => ({}))) as { policies?: string[] };
     for (const name of policies.policies ?? []) {
-      if (names.some((n) => name === n || name.startsWith(`${n}-`)))
+      if (names.some((n) => name === n || name.startsWith(`${n}-`))) {
         await client.removePolicy({ name }).catch(() => undefined);
+      }
     }
   };
 

@@ -74,8 +74,9 @@ export async function startConsulUnderTest(): Promise<ConsulUnderTest> {
       return serviceId;
     },
     async stop() {
-      for (const serviceId of registered)
+      for (const serviceId of registered) {
         await client.deregisterService(serviceId).catch(() => undefined);
+      }
       client.close();
       await double?.stop();
     },

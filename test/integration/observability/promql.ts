@@ -138,8 +138,9 @@ export function metricNames(expr: string): string[] {
     const next = tokens[index + 1];
     const inside = stack[stack.length - 1];
     if (token.kind === 'punct') {
-      if ('({['.includes(token.text)) stack.push(token.text);
-      else if (token.text in pairs) {
+      if ('({['.includes(token.text)) {
+        stack.push(token.text);
+      } else if (token.text in pairs) {
         if (stack.pop() !== pairs[token.text]) throw new PromqlError(`unbalanced ${token.text}`);
         if (token.text === ')') skipGroupList = false;
       }
@@ -149,8 +150,9 @@ export function metricNames(expr: string): string[] {
     if (inside === '{') {
       // A label matcher: name, operator, string.
       const value = tokens[index + 2];
-      if (next?.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(next.text))
+      if (next?.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(next.text)) {
         throw new PromqlError(`label ${token.text} without a matcher`);
+      }
       if (value?.kind !== 'string') throw new PromqlError(`label ${token.text} without a value`);
       index += 2;
       continue;
@@ -163,8 +165,9 @@ export function metricNames(expr: string): string[] {
     }
     if (BINARY_KEYWORDS.has(token.text)) continue;
     if (next?.text === '(') {
-      if (!FUNCTIONS.has(token.text) && !AGGREGATIONS.has(token.text))
+      if (!FUNCTIONS.has(token.text) && !AGGREGATIONS.has(token.text)) {
         throw new PromqlError(`unknown function ${token.text}`);
+      }
       continue;
     }
     if (AGGREGATIONS.has(token.text) && (next?.text === 'by' || next?.text === 'without')) continue;

@@ -564,8 +564,9 @@ describe('Vault-issued Redis users: one key prefix per service (F10)', () => {
           ['INFO', () => redis.info('server')],
           ['CLIENT SETNAME', () => redis.client('SETNAME', 'lp')],
         ];
-        if (service === 'api')
+        if (service === 'api') {
           allowed.push(['PUBLISH', () => redis.publish(`${own}invalidate`, 'x')]);
+        }
         const denied: [string, () => Promise<unknown>][] = [
           ["GET the other's key", () => redis.get(`${other}product:hand-grinder`)],
           ["SET the other's key", () => redis.set(`${other}product:lp-${RUN}`, '{}', 'EX', 30)],

@@ -40,8 +40,9 @@ describe('the k6 script', () => {
       "'http_req_duration{name:GET /v1/products/:id}'",
       "'http_req_duration{name:POST /v1/orders}'",
       'order_end_to_end_ms',
-    ])
+    ]) {
       expect(source).toMatch(new RegExp(`${metric.replace(/[{}()/:]/g, '\\$&')}: \\[\`p\\(99\\)<`));
+    }
     expect(source).not.toMatch(/^import .*https:/m);
   });
 });

@@ -183,8 +183,9 @@ async function prometheusConfig(
   root: string,
 ): Promise<Pick<Repository, 'prometheusMetricsMeta' | 'prometheusScrapedServices'>> {
   const path = join(root, 'infra/observability/prometheus/prometheus.yml');
-  if (!existsSync(path))
+  if (!existsSync(path)) {
     return { prometheusMetricsMeta: undefined, prometheusScrapedServices: undefined };
+  }
   const text = await readFile(path, 'utf8');
   const meta = /__meta_consul_service_metadata_([A-Za-z0-9_]+)/.exec(text)?.[1];
   const services = [...text.matchAll(/^\s*services:\s*\[([^\]]*)\]/gm)].flatMap((match) =>

@@ -44,8 +44,9 @@ export function resolveVariables(
       });
     }
     if (Array.isArray(node)) return node.map(walk);
-    if (isRecord(node))
+    if (isRecord(node)) {
       return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+    }
     return node;
   };
   return walk(value);

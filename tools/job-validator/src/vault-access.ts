@@ -103,9 +103,11 @@ export function compareAccess(
   const policies: (readonly PolicyRule[])[] = [];
   for (const name of policyNames) {
     const rules = access.policies.get(name);
-    if (rules === undefined)
+    if (rules === undefined) {
       problems.push({ message: `policy "${name}" of role "${role}" does not exist` });
-    else policies.push(rules);
+    } else {
+      policies.push(rules);
+    }
   }
   for (const use of uses) {
     const granted = grantedCapabilities(policies, use.path);

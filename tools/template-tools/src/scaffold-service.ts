@@ -42,8 +42,9 @@ export interface ScaffoldResult {
  */
 export async function scaffoldService(root: string, name: string): Promise<ScaffoldResult> {
   assertValidName(name, 'service name');
-  if (TAKEN.has(name))
+  if (TAKEN.has(name)) {
     throw new TemplateError(`invalid service name "${name}": already used by the stack`);
+  }
   if (existsSync(join(root, 'services', name))) {
     throw new TemplateError(`services/${name} already exists`);
   }

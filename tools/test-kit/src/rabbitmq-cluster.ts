@@ -96,13 +96,14 @@ export async function startRabbitCluster(options: { size?: number } = {}): Promi
   await chmod(dir, 0o755);
   const id = uniqueId().slice(0, 8);
   const nodes: RabbitClusterNode[] = [];
-  for (let n = 1; n <= size; n += 1)
+  for (let n = 1; n <= size; n += 1) {
     nodes.push({
       name: `fs-${id}-${n}@localhost`,
       amqpPort: await freePort(),
       distPort: await freePort(),
       dir: join(dir, `node-${n}`),
     });
+  }
   const cluster: RabbitCluster = { dir, cookie: randomBytes(24).toString('hex'), nodes };
   try {
     for (const node of nodes) {
@@ -198,12 +199,13 @@ export async function runningNodes(
 /** Until every node sees every other running. */
 export async function awaitClusterFormed(cluster: RabbitCluster, timeoutMs = 120_000) {
   const all = cluster.nodes.map((node) => node.name).sort();
-  for (const node of cluster.nodes)
+  for (const node of cluster.nodes) {
     await eventually(
       () => runningNodes(cluster, node).catch((): string[] => []),
       (running) => running.join() === all.join(),
       { timeoutMs, intervalMs: 500, what: `${node.name} to see the whole cluster running` },
     );
+  }
 }
 
 function nodeNamed(cluster: RabbitCluster, name: string): RabbitClusterNode {

@@ -28,8 +28,9 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value !== false && value !== undefined && value !== null) return value as Found<T>;
-    if (Date.now() > deadline)
+    if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -74,8 +74,9 @@ export function aclAuthRoutes(gate: AclGate): AclRoute[] {
 
   add('PUT', '/v1/acl/policy', 'write', async (s, ctx) => {
     const body = await jsonBody(ctx, 'Policy');
-    if (body['ID'])
+    if (body['ID']) {
       throw new ConsulDoubleError(400, 'Cannot specify the ID when creating a new policy');
+    }
     return { json: s.setPolicy(body) };
   });
   add('GET', '/v1/acl/policies', 'read', (s) => ({

@@ -44,8 +44,9 @@ function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) i += 1;
-    else if (c === '#' || (c === '/' && text[i + 1] === '/')) {
+    if (/\s/.test(c)) {
+      i += 1;
+    } else if (c === '#' || (c === '/' && text[i + 1] === '/')) {
       while (i < text.length && text[i] !== '\n') i += 1;
     } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
@@ -114,8 +115,9 @@ export function parseRules(text: string): ParsedRules {
       throw badRequest(`Failed to parse ACL rules: ${(error as Error).message}`);
     }
     for (const [block, body] of Object.entries(doc as Record<string, unknown>)) {
-      if (typeof body === 'string') addRule(rules, block, undefined, body);
-      else {
+      if (typeof body === 'string') {
+        addRule(rules, block, undefined, body);
+      } else {
         for (const [name, inner] of Object.entries((body ?? {}) as Record<string, unknown>)) {
           addRule(rules, block, name, (inner as { policy?: unknown } | null)?.policy);
         }
@@ -135,8 +137,9 @@ export function parseRules(text: string): ParsedRules {
   };
   while (i < tokens.length) {
     const head = tokens[i];
-    if (head?.kind !== 'ident')
+    if (head?.kind !== 'ident') {
       throw badRequest('Failed to parse ACL rules: expected a block name');
+    }
     i += 1;
     if (tokens[i]?.text === '=') {
       i += 1;
@@ -145,8 +148,9 @@ export function parseRules(text: string): ParsedRules {
       continue;
     }
     const name = tokens[i];
-    if (name?.kind !== 'string')
+    if (name?.kind !== 'string') {
       throw badRequest(`Failed to parse ACL rules: ${head.text} needs a name`);
+    }
     i += 1;
     expect('{');
     let policy: unknown;

@@ -270,8 +270,9 @@ export class AclStore {
   // ---- auth methods ------------------------------------------------------------------------
   setAuthMethod(body: Obj, name?: string): AuthMethod {
     const methodName = name ?? str(body, 'Name');
-    if (!NAME.test(methodName))
+    if (!NAME.test(methodName)) {
       throw new ConsulDoubleError(500, 'Invalid Auth Method: invalid Name');
+    }
     const type = str(body, 'Type');
     if (type !== 'jwt') {
       throw new ConsulDoubleError(
@@ -405,8 +406,9 @@ export class AclStore {
   async login(body: Obj): Promise<Token> {
     const methodName = str(body, 'AuthMethod');
     const method = this.methods.get(methodName);
-    if (!method)
+    if (!method) {
       throw new ConsulDoubleError(403, `ACL not found: auth method "${methodName}" not found`);
+    }
     const identity = await verifyLogin(method.Config, str(body, 'BearerToken'), this.now() / 1000);
     const vars: Record<string, string> = {};
     for (const key of Object.values(method.Config.ClaimMappings ?? {})) vars[`value.${key}`] = '';
@@ -414,8 +416,9 @@ export class AclStore {
     const render = (template: string) =>
       template.replace(/\$\{([^}]+)\}/g, (_all, name: string) => {
         const value = vars[name.trim()];
-        if (value === undefined)
+        if (value === undefined) {
           throw new ConsulDoubleError(500, `cannot compute bind name: unknown variable ${name}`);
+        }
         return value;
       });
     const content: Pick<Token, 'Policies' | 'Roles' | 'ServiceIdentities' | 'TemplatedPolicies'> = {

@@ -110,10 +110,12 @@ async function keysFor(config: JwtMethodConfig): Promise<{ kid?: string; key: Ke
 function verifyWith(alg: string, key: KeyObject, data: Buffer, signature: Buffer): boolean {
   try {
     if (alg === 'RS256') return verify('sha256', data, key, signature);
-    if (alg === 'ES256')
+    if (alg === 'ES256') {
       return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    if (alg === 'ES384')
+    }
+    if (alg === 'ES384') {
       return verify('sha384', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    }
     if (alg === 'EdDSA') return verify(null, data, key, signature);
   } catch {
     return false;

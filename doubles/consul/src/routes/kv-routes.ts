@@ -44,8 +44,9 @@ export function registerKvRoutes({ add, authorize, blocking, state }: RouteKit):
     authorize(ctx, 'key', 'write', key);
     const cas = optionalUint(ctx.query, 'cas');
     const rawFlags = ctx.query.get('flags');
-    if (rawFlags !== null && !/^\d+$/.test(rawFlags))
+    if (rawFlags !== null && !/^\d+$/.test(rawFlags)) {
       throw badRequest(`Invalid flags: ${rawFlags}`);
+    }
     const flags = rawFlags === null ? 0n : BigInt(rawFlags);
     const value = await ctx.body();
     const lockOp = ctx.query.has('acquire') ? 'acquire' : ctx.query.has('release') ? 'release' : '';

@@ -121,11 +121,12 @@ export function createAuditBroker(saved: SavedAuditDevice[] = []): AuditBroker {
   return {
     enable(rawPath, type, description, options) {
       const path = normalizeMountPath(rawPath);
-      if (type !== 'file')
+      if (type !== 'file') {
         throw new VaultError(
           400,
           `audit device type "${type}" is not supported by this double (file only)`,
         );
+      }
       const filePath = options['file_path'] ?? options['path'];
       if (!filePath) throw new VaultError(400, 'file_path is required');
       if (devices.has(path)) throw new VaultError(400, `path already in use`);
@@ -137,8 +138,9 @@ export function createAuditBroker(saved: SavedAuditDevice[] = []): AuditBroker {
         salt: randomBytes(32),
       };
       try {
-        if (filePath !== 'stdout' && filePath !== 'discard')
+        if (filePath !== 'stdout' && filePath !== 'discard') {
           appendFileSync(filePath, '', { mode: 0o600 });
+        }
       } catch (error) {
         throw new VaultError(
           400,

@@ -167,7 +167,9 @@ export function createAppRoleAuth(ctx: AuthMethodContext): AuthMethod {
       const m = /^role\/([^/]+)\/(role-id|secret-id|secret-id\/destroy)$/.exec(path);
       if (!m?.[1]) throw new VaultError(405, 'unsupported operation');
       const name = m[1];
-      switch (m[2]) {
+      // The pattern above allows exactly these three.
+      const action = m[2] as 'role-id' | 'secret-id' | 'secret-id/destroy';
+      switch (action) {
         case 'role-id':
           if (op === 'read') return { status: 200, data: { role_id: role(name).roleId } };
           if (write && has(req.body, 'role_id')) {

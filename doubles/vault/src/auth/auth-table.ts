@@ -97,8 +97,9 @@ export function createAuthTable(deps: AuthTableDeps, saved: SavedAuthMount[] = [
   return {
     enable(rawPath, type, description) {
       const path = normalizeMountPath(rawPath);
-      if (path === '/' || path.startsWith('token/'))
+      if (path === '/' || path.startsWith('token/')) {
         throw new VaultError(400, 'token credential backend cannot be instantiated');
+      }
       for (const existing of mounts.keys()) {
         if (existing.startsWith(path) || path.startsWith(existing)) {
           throw new VaultError(400, `path is already in use at ${existing}`);
@@ -109,8 +110,9 @@ export function createAuthTable(deps: AuthTableDeps, saved: SavedAuthMount[] = [
     },
     disable(rawPath) {
       const path = normalizeMountPath(rawPath);
-      if (path === 'token/')
+      if (path === 'token/') {
         throw new VaultError(400, 'token credential backend cannot be disabled');
+      }
       const mount = mounts.get(path);
       if (!mount) return;
       mounts.delete(path);

@@ -121,8 +121,9 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
   const writeRole = (name: string, body: Record<string, unknown>): BackendResponse => {
     const current = state.roles[name];
     const roleType = str(body, 'role_type', current?.roleType ?? 'oidc');
-    if (roleType !== 'jwt' && roleType !== 'oidc')
+    if (roleType !== 'jwt' && roleType !== 'oidc') {
       throw new VaultError(400, `invalid 'role_type': ${roleType}`);
+    }
     const userClaim = str(body, 'user_claim', current?.userClaim ?? '');
     if (userClaim === '') throw new VaultError(400, 'a user claim must be defined on the role');
     const boundClaims: Record<string, string[]> = current?.boundClaims ?? {};
@@ -276,8 +277,9 @@ export function createJwtAuth(ctx: AuthMethodContext): AuthMethod {
     if (roleName === '') throw new VaultError(400, 'missing role');
     const role = state.roles[roleName];
     if (!role) throw new VaultError(400, `role "${roleName}" could not be found`);
-    if (role.roleType === 'oidc')
+    if (role.roleType === 'oidc') {
       throw new VaultError(400, 'role with oidc role_type is not allowed');
+    }
     const jwt = str(req.body, 'jwt');
     if (jwt === '') throw new VaultError(400, 'missing token');
     const claims = await verifySignature(jwt, config);

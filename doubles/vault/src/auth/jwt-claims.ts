@@ -21,8 +21,9 @@ export function checkBoundClaims(
 ): void {
   for (const [name, allowed] of Object.entries(bound)) {
     const actual = claimAt(claims, name);
-    if (actual === undefined)
+    if (actual === undefined) {
       throw new VaultError(400, `error validating claims: claim "${name}" is missing`);
+    }
     const values = (Array.isArray(actual) ? actual : [actual])
       .map(scalarText)
       .filter((v): v is string => v !== undefined);

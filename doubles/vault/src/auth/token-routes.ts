@@ -32,14 +32,16 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
   const target = (req: BackendRequest, field = 'token'): StoredToken => {
     const id = str(req.body, field);
     // token_store.go names a missing token "token ID" (handleRenew, handleRevokeTree...).
-    if (id === '')
+    if (id === '') {
       throw new VaultError(400, field === 'token' ? 'missing token ID' : `missing ${field}`);
+    }
     const found = field === 'accessor' ? tokens.lookupByAccessor(id) : tokens.lookup(id);
-    if (!found)
+    if (!found) {
       throw new VaultError(
         field === 'accessor' ? 400 : 403,
         field === 'accessor' ? 'invalid accessor' : 'bad token',
       );
+    }
     return found;
   };
 
@@ -84,8 +86,9 @@ export function createTokenBackend(deps: TokenRouteDeps): Backend {
       noExpiry: policies.includes('root') && !has(body, 'ttl') && period === 0,
     });
     for (const name of policies) {
-      if (name !== 'root' && !deps.policies.get(name))
+      if (name !== 'root' && !deps.policies.get(name)) {
         warnings.push(`Policy "${name}" does not exist`);
+      }
     }
     return { status: 200, auth: authBlockOf(token, ttl), warnings };
   };

@@ -92,8 +92,9 @@ export function createMountTable(
     return mount;
   };
 
-  for (const m of saved)
+  for (const m of saved) {
     add(m.path, m.type, m.description, m.options, m.config, m.accessor, m.uuid, m.state);
+  }
 
   return {
     mount(rawPath, type, description, options, config) {

@@ -10,8 +10,9 @@ export async function loadState(path: string): Promise<SavedState | undefined> {
     throw error;
   }
   const parsed = JSON.parse(text) as Partial<SavedState>;
-  if (parsed.version !== 1)
+  if (parsed.version !== 1) {
     throw new Error(`state file ${path}: unsupported version ${String(parsed.version)}`);
+  }
   return parsed as SavedState;
 }
 

@@ -42,8 +42,9 @@ export function renderResponse(
   }
   const warnings = res.warnings && res.warnings.length > 0 ? res.warnings : null;
   const empty = res.data === undefined && !res.auth && !warnings && !res.lease && !res.topLevel;
-  if (res.status === 204 || (res.status === 200 && empty))
+  if (res.status === 204 || (res.status === 200 && empty)) {
     return { status: 204, contentType: undefined, body: '' };
+  }
   const envelope = {
     ...(res.topLevel ?? {}),
     request_id: requestId,

@@ -47,14 +47,21 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     if (
       method === 'LIST' ||
       ((method === 'GET' || method === 'HEAD') && (listParam === 'true' || listParam === '1'))
-    )
+    ) {
       operation = 'list';
-    else if (method === 'GET' || method === 'HEAD') operation = 'read';
-    else if (method === 'POST' || method === 'PUT') operation = 'update';
-    else if (method === 'DELETE') operation = 'delete';
-    else if (method === 'PATCH') operation = 'patch';
+    } else if (method === 'GET' || method === 'HEAD') {
+      operation = 'read';
+    } else if (method === 'POST' || method === 'PUT') {
+      operation = 'update';
+    } else if (method === 'DELETE') {
+      operation = 'delete';
+    } else if (method === 'PATCH') {
+      operation = 'patch';
+    }
     // http/logical.go: an HTTP method Vault has no operation for is 405 with no error text.
-    else return errorOutput(405, '');
+    else {
+      return errorOutput(405, '');
+    }
     if (operation === 'patch') {
       // http/logical.go buildLogicalRequestNoAuth, before any token check.
       const header = input.headers['content-type'];
@@ -77,10 +84,11 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
     if (input.body.length > 0 && operation !== 'read' && operation !== 'list') {
       try {
         const parsed: unknown = JSON.parse(input.body.toString('utf8'));
-        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
           body = parsed as Record<string, unknown>;
-        else if (parsed !== null)
+        } else if (parsed !== null) {
           return errorOutput(400, 'failed to parse JSON input: expected an object');
+        }
       } catch (error) {
         return errorOutput(400, `failed to parse JSON input: ${(error as Error).message}`);
       }
@@ -116,8 +124,9 @@ export function createPipeline(core: VaultCore, onChange: () => void): Pipeline 
         if (!caps.has(operation) || (sudo && !caps.has('sudo'))) return permissionDenied();
         // hashicorp/vault vault/acl.go (AllowOperation): a denied parameter refuses the request.
         const aclPath = isList ? `${routePath}/` : routePath;
-        if (Object.keys(body).some((name) => acl.deniesParameter(aclPath, name)))
+        if (Object.keys(body).some((name) => acl.deniesParameter(aclPath, name))) {
           return permissionDenied();
+        }
       }
     }
     if (!route) return noRoute(routePath);
@@ -206,7 +215,8 @@ function helpOutput(route: ResolvedRoute): HttpOutput {
  * the router's "no handler for route" (vault/router.go), both 404.
  */
 function noRoute(routePath: string): HttpOutput {
-  if (routePath === 'sys' || routePath.startsWith('sys/'))
+  if (routePath === 'sys' || routePath.startsWith('sys/')) {
     return errorOutput(404, 'unsupported path');
+  }
   return errorOutput(404, `no handler for route "${routePath}". route entry not found.`);
 }

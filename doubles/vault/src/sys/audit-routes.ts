@@ -43,8 +43,9 @@ export function createAuditRoutes(core: VaultCore): Backend {
 
 export function createAuditHashRoutes(core: VaultCore): Backend {
   return backend((req) => {
-    if (req.operation !== 'create' && req.operation !== 'update')
+    if (req.operation !== 'create' && req.operation !== 'update') {
       throw new VaultError(405, 'unsupported operation');
+    }
     const data = { hash: core.audit.hash(req.path, str(req.body, 'input')) };
     return Promise.resolve({ status: 200, data, topLevel: data });
   });

@@ -8,8 +8,9 @@ const ORDER = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'];
 /** sys/capabilities-self and sys/capabilities: what a token may do on paths. */
 export function createCapabilitiesRoutes(core: VaultCore, self: boolean): Backend {
   return backend(async (req: BackendRequest) => {
-    if (req.operation !== 'create' && req.operation !== 'update')
+    if (req.operation !== 'create' && req.operation !== 'update') {
       throw new VaultError(405, 'unsupported operation');
+    }
     const token = self ? req.token : core.tokens.lookup(str(req.body, 'token'));
     if (!token) throw new VaultError(400, 'invalid token');
     const paths = has(req.body, 'paths') ? strList(req.body, 'paths') : [str(req.body, 'path')];
@@ -22,8 +23,9 @@ export function createCapabilitiesRoutes(core: VaultCore, self: boolean): Backen
       );
       data[path] = isRoot ? ['root'] : caps.length > 0 ? caps : ['deny'];
     }
-    if (paths.length === 1 && paths[0] !== undefined)
+    if (paths.length === 1 && paths[0] !== undefined) {
       data['capabilities'] = data[paths[0]] ?? ['deny'];
+    }
     return { status: 200, data, topLevel: data };
   });
 }

@@ -24,8 +24,9 @@ const parseProduct = (raw: unknown): ProductView => productViewSchema.parse(raw)
 const parseProductList = (raw: unknown): ProductView[] => z.array(productViewSchema).parse(raw);
 
 function assertProductId(id: string): void {
-  if (!productIdSchema.safeParse(id).success)
+  if (!productIdSchema.safeParse(id).success) {
     throw AppError.notFound(`Product ${JSON.stringify(id.slice(0, 64))} does not exist.`);
+  }
 }
 
 /**

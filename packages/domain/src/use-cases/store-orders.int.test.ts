@@ -87,8 +87,9 @@ describe('storeOrders', () => {
     expect(result).toEqual({ stored: 20, duplicates: 0 });
     const rows = await storedRows(messages.map((message) => message.orderId));
     expect(rows).toHaveLength(20);
-    for (const row of rows)
+    for (const row of rows) {
       expect(row).toMatchObject({ total_cents: 2 * 250 + 2 * 1000, lines: 2 });
+    }
     // The claim is what refuses the key reused with another body (F6): it outlives the store.
     for (const message of messages) {
       expect(await cache.getJson(cacheKeys.pendingOrder(message.orderId), (raw) => raw)).toEqual({

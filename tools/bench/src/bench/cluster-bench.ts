@@ -74,7 +74,7 @@ export async function runClusterBench(settings: BenchSettings): Promise<ClusterB
       quorum: [],
     };
     try {
-      for (let round = 0; round < settings.rounds; round += 1)
+      for (let round = 0; round < settings.rounds; round += 1) {
         for (const queueType of round % 2 === 0 ? QUEUE_TYPES : [...QUEUE_TYPES].reverse()) {
           log(`round ${round + 1}: ${queueType} queues (load average ${loadavg()[0]!.toFixed(1)})`);
           const env = clusterEnvironment(stack.env, cluster, queueType, round);
@@ -83,6 +83,7 @@ export async function runClusterBench(settings: BenchSettings): Promise<ClusterB
           );
           await rabbit.deleteQueues(env.ORDERS_QUEUE!);
         }
+      }
     } finally {
       await rabbit.close();
       await orders.close();

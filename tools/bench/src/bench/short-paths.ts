@@ -121,7 +121,9 @@ export async function measureShortPaths(options: {
       if (before !== undefined && after !== undefined) {
         vault.requests += after - before;
         vault.orders += accepted.ids.length;
-      } else if (writes) vault.counted = false;
+      } else if (writes) {
+        vault.counted = false;
+      }
       if (path.completion !== undefined) {
         await recordCompletion(run, path.completion, accepted, log);
       }
@@ -133,19 +135,21 @@ export async function measureShortPaths(options: {
   for (const path of paths) {
     const all = byPath.get(path.figure.id) ?? [];
     const median = medianRun(all);
-    if (median !== undefined)
+    if (median !== undefined) {
       runs.push({
         ...median,
         roundsRequestsPerSecond: all.map((run) => run.load.requestsPerSecond),
       });
+    }
   }
   const vaultRequestsPerOrder =
     vault.counted && vault.orders > 0
       ? Math.round((vault.requests / vault.orders) * 1000) / 1000
       : undefined;
-  if (vaultRequestsPerOrder !== undefined)
+  if (vaultRequestsPerOrder !== undefined) {
     log(
       `Vault requests per accepted order: ${vaultRequestsPerOrder} (${vault.requests} for ${vault.orders})`,
     );
+  }
   return { runs, vaultRequestsPerOrder };
 }

@@ -73,8 +73,9 @@ export function parseLoadtestArgs(argv: readonly string[]): LoadtestArgs {
 
 function positive(raw: string, flag: string): number {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
+  if (!Number.isFinite(value) || value <= 0) {
     throw AppError.usage(`${flag} must be a positive number`);
+  }
   return value;
 }
 

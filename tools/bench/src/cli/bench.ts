@@ -44,8 +44,9 @@ async function main(values: CliValues<typeof OPTIONS>): Promise<number> {
   const quick = values.quick;
   const number = (raw: string | undefined, fallback: number) => {
     const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(value) || value <= 0)
+    if (!Number.isFinite(value) || value <= 0) {
       throw AppError.usage(`not a positive number: ${raw}`);
+    }
     return value;
   };
   const durationSeconds = number(values.duration, quick ? 3 : 5);
@@ -77,11 +78,13 @@ async function main(values: CliValues<typeof OPTIONS>): Promise<number> {
     const summaries = await profilePaths(settings, out);
     for (const summary of summaries) {
       process.stdout.write(`\n${summary.process} ${summary.path} (${summary.file})\n`);
-      for (const entry of summary.byCategory)
+      for (const entry of summary.byCategory) {
         process.stdout.write(`  ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.name}\n`);
+      }
       process.stdout.write('  top functions:\n');
-      for (const entry of summary.topFunctions.slice(0, 12))
+      for (const entry of summary.topFunctions.slice(0, 12)) {
         process.stdout.write(`  ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.name}\n`);
+      }
     }
     return 0;
   }

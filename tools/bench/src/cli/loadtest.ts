@@ -78,8 +78,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     } else {
       process.stdout.write(`${summaryTable([run.load])}\n`);
-      if (run.completion !== undefined)
+      if (run.completion !== undefined) {
         process.stdout.write(`${completionLines(run.completion)}\n`);
+      }
     }
     if (!nothingLost(run)) {
       const c = run.completion!;

@@ -33,8 +33,9 @@ afterAll(async () => {
   await completion?.close();
   const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
   const channel = await connection.createChannel();
-  for (const queue of [env.ORDERS_QUEUE!, `${env.ORDERS_QUEUE!}.dead`])
+  for (const queue of [env.ORDERS_QUEUE!, `${env.ORDERS_QUEUE!}.dead`]) {
     await channel.deleteQueue(queue);
+  }
   await channel.deleteExchange(env.ORDERS_EXCHANGE!);
   await connection.close();
 });

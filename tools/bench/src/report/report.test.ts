@@ -180,8 +180,9 @@ describe('charts', () => {
       yUnit: 'req/s',
       series: [{ name: 'a', values: Array.from({ length: 60 }, () => 100) }],
     });
-    for (const label of ['10', '20', '30', '40', '50', '60'])
+    for (const label of ['10', '20', '30', '40', '50', '60']) {
       expect(svg).toContain(`>${label}</text>`);
+    }
     expect(tickStep(60)).toBe(10);
     expect(tickStep(5)).toBe(1);
   });

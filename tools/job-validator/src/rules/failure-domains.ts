@@ -49,11 +49,12 @@ export const failureDomainsRule: Rule = {
           (task) => profileFor(context.profiles, job.name, task.name)?.consulName !== undefined,
         );
         if (!served) continue;
-        if (count < 2)
+        if (count < 2) {
           report(
             where,
             `count ${count}: a single instance is an outage on every deploy, drain or client loss`,
           );
+        }
         if (group.scaling !== undefined && (group.scaling.min ?? count) < 2) {
           report(
             where,

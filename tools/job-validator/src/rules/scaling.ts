@@ -52,8 +52,9 @@ function checkBounds(group: Group, scaling: Scaling, report: (message: string) =
   const min = scaling.min ?? count;
   if (min > scaling.max) report(`min ${min} is above max ${scaling.max}`);
   if (count < min) report(`count ${count} is below min ${min}: Nomad refuses the job`);
-  if (count > scaling.max)
+  if (count > scaling.max) {
     report(`count ${count} is above max ${scaling.max}: Nomad refuses the job`);
+  }
 }
 
 function checkPolicy(

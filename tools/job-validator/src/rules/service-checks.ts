@@ -39,8 +39,9 @@ export const serviceChecksRule: Rule = {
               if (check.type !== 'http' && check.type !== 'grpc') {
                 report(where, `${label}: expose works for http and grpc checks only`);
               }
-              if (check.name === undefined)
+              if (check.name === undefined) {
                 report(where, `${label}: an exposed check needs a name`);
+              }
               continue;
             }
             if (sidecar && NETWORK_CHECKS.has(check.type) && check.address_mode !== 'alloc') {

@@ -66,11 +66,12 @@ function parseList(value: unknown, field: string): string[] {
       return v.trim();
     });
   }
-  if (typeof value === 'string')
+  if (typeof value === 'string') {
     return value
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+  }
   throw new VaultError(400, `${field} must be a list of strings`);
 }
 
@@ -246,8 +247,9 @@ export function createDatabaseEngine(ctx: EngineContext): SecretEngine {
     const role = roles.get(roleName);
     if (!role) throw new VaultError(400, `unknown role: ${roleName}`);
     const conn = connections.get(role.dbName);
-    if (!conn)
+    if (!conn) {
       throw new VaultError(500, `failed to find entry for connection with name: ${role.dbName}`);
+    }
     if (!roleAllowed(conn.config.allowedRoles, roleName)) {
       throw new VaultError(500, `"${roleName}" is not an allowed role`);
     }

@@ -175,8 +175,9 @@ export const createPostgresPlugin: PluginFactory = (details) => {
     revokeUser(name, statements) {
       const run = async () => {
         const sql = splitSql(statements);
-        if (sql.length === 0) await defaultRevoke(name);
-        else {
+        if (sql.length === 0) {
+          await defaultRevoke(name);
+        } else {
           const rendered = sql.map((s) => renderTemplate(s, { name, username: name }));
           await withConflictRetry(() => inTransaction(rendered));
         }
@@ -189,8 +190,9 @@ export const createPostgresPlugin: PluginFactory = (details) => {
     },
 
     async rotateRoot(statements) {
-      if (username === '')
+      if (username === '') {
         throw new VaultError(400, 'username is required to rotate root credentials');
+      }
       const newPassword = generatePassword();
       const sql = splitSql(statements.length > 0 ? statements : [DEFAULT_ROTATE_ROOT]);
       await inTransaction(sql.map((s) => renderTemplate(s, { username, password: newPassword })));

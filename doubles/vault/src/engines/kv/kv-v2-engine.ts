@@ -200,8 +200,9 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
     const secret = ensureSecret(path);
     if (has(body, 'max_versions')) secret.maxVersions = int(body, 'max_versions', 0);
     if (has(body, 'cas_required')) secret.casRequired = bool(body, 'cas_required', false);
-    if (has(body, 'delete_version_after'))
+    if (has(body, 'delete_version_after')) {
       secret.deleteVersionAfter = duration(body, 'delete_version_after');
+    }
     if (has(body, 'custom_metadata')) {
       const custom = obj(body, 'custom_metadata');
       secret.customMetadata = Object.fromEntries(
@@ -223,8 +224,9 @@ export function createKvV2Engine(ctx: EngineContext): PersistentEngine {
         },
       };
     }
-    if (req.operation !== 'create' && req.operation !== 'update')
+    if (req.operation !== 'create' && req.operation !== 'update') {
       throw new VaultError(405, 'unsupported operation');
+    }
     const b = req.body;
     state.config = {
       maxVersions: int(b, 'max_versions', state.config.maxVersions),
@@ -344,8 +346,9 @@ function mergePatch(
   const out: Record<string, unknown> = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     const current = Object.hasOwn(out, k) ? out[k] : undefined;
-    if (v === null) Reflect.deleteProperty(out, k);
-    else if (
+    if (v === null) {
+      Reflect.deleteProperty(out, k);
+    } else if (
       typeof v === 'object' &&
       !Array.isArray(v) &&
       typeof current === 'object' &&
@@ -353,7 +356,9 @@ function mergePatch(
       !Array.isArray(current)
     ) {
       setOwn(out, k, mergePatch(current as Record<string, unknown>, v as Record<string, unknown>));
-    } else setOwn(out, k, v);
+    } else {
+      setOwn(out, k, v);
+    }
   }
   return out;
 }

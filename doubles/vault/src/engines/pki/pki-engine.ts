@@ -147,8 +147,9 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
     };
     // "any" accepts whatever key a CSR carries (sign/:role only), as Consul's leaf-cert role asks.
     if (role.keyType !== 'any') keySpec(role.keyType, role.keyBits);
-    if (role.maxTtl > 0 && role.ttl > role.maxTtl)
+    if (role.maxTtl > 0 && role.ttl > role.maxTtl) {
       throw new VaultError(400, '"ttl" value must be less than "max_ttl" value');
+    }
     state.roles[name] = role;
     return { status: 204 };
   };
@@ -186,11 +187,12 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
     const ca = state.ca;
     if (!ca) throw new VaultError(400, 'no default issuer currently configured');
     const commonName = str(body, 'common_name');
-    if (commonName === '')
+    if (commonName === '') {
       throw new VaultError(
         400,
         'the common_name field is required, or must be provided in a CSR with "use_csr_common_name" set to true',
       );
+    }
     const altNames = strList(body, 'alt_names');
     const ipSans = strList(body, 'ip_sans');
     checkNames(commonName, altNames, ipSans, role);
@@ -368,8 +370,9 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
         },
       };
     }
-    if (path === 'certs' && op === 'list')
+    if (path === 'certs' && op === 'list') {
       return { status: 200, data: { keys: Object.keys(state.certs) } };
+    }
     const serial = /^cert\/([0-9a-fA-F:-]+)$/.exec(path)?.[1];
     if (serial !== undefined && op === 'read') {
       const normalized = serial.includes(':')
@@ -385,8 +388,9 @@ export function createPkiEngine(ctx: EngineContext): PersistentEngine {
       state.ca = undefined;
       return { status: 204 };
     }
-    if (path === 'roles' && op === 'list')
+    if (path === 'roles' && op === 'list') {
       return { status: 200, data: { keys: Object.keys(state.roles).sort() } };
+    }
     const roleName = /^roles\/([^/]+)$/.exec(path)?.[1];
     if (roleName !== undefined) {
       if (write) return writeRole(roleName, body);

@@ -13,8 +13,9 @@ export function seal(key: Buffer, plaintext: Buffer): Buffer {
 }
 
 export function open(key: Buffer, sealed: Buffer): Buffer {
-  if (sealed.length < NONCE_BYTES + TAG_BYTES)
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) {
     throw new VaultError(400, 'invalid ciphertext: too short');
+  }
   const nonce = sealed.subarray(0, NONCE_BYTES);
   const tag = sealed.subarray(sealed.length - TAG_BYTES);
   const body = sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES);
@@ -36,8 +37,9 @@ export function parseCiphertext(text: string): { version: number; sealed: Buffer
   const m = /^vault:v(\d+):(.*)$/s.exec(text);
   if (!m?.[1] || m[2] === undefined) throw new VaultError(400, 'invalid ciphertext: no prefix');
   const version = Number.parseInt(m[1], 10);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(m[2]))
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(m[2])) {
     throw new VaultError(400, 'invalid ciphertext: could not decode');
+  }
   return { version, sealed: Buffer.from(m[2], 'base64') };
 }
 

@@ -145,8 +145,9 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
     key.minEncryptionVersion = minEnc;
     key.deletionAllowed = bool(body, 'deletion_allowed', key.deletionAllowed);
     const exportable = bool(body, 'exportable', key.exportable);
-    if (key.exportable && !exportable)
+    if (key.exportable && !exportable) {
       throw new VaultError(400, 'export cannot be disabled on a key that already has it enabled');
+    }
     key.exportable = exportable;
     key.allowPlaintextBackup = bool(body, 'allow_plaintext_backup', key.allowPlaintextBackup);
     key.autoRotatePeriod = duration(body, 'auto_rotate_period', key.autoRotatePeriod);
@@ -156,11 +157,12 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
     if (requested === 0) return key.latestVersion;
     if (requested > key.latestVersion) throw new VaultError(400, 'invalid key version');
     const floor = key.minEncryptionVersion || key.minDecryptionVersion;
-    if (requested < floor)
+    if (requested < floor) {
       throw new VaultError(
         400,
         'requested version for encryption is less than the minimum encryption key version',
       );
+    }
     return requested;
   };
 
@@ -187,8 +189,9 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
         'ciphertext or signature version is disallowed by policy (too old)',
       );
     }
-    if (version > key.latestVersion)
+    if (version > key.latestVersion) {
       throw new VaultError(400, 'invalid ciphertext: version is too new');
+    }
     return open(keyBytes(key, version), sealed);
   };
 
@@ -204,8 +207,9 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
     let failures = 0;
     const results = batch.map((raw: unknown) => {
       try {
-        if (typeof raw !== 'object' || raw === null)
+        if (typeof raw !== 'object' || raw === null) {
           throw new VaultError(400, 'invalid batch item');
+        }
         return fn(raw as Body);
       } catch (error) {
         if (!(error instanceof VaultError)) throw error;
@@ -239,8 +243,9 @@ export function createTransitEngine(ctx: EngineContext): PersistentEngine {
       }
       if (op === 'delete') {
         const key = keys.get(name);
-        if (key && !key.deletionAllowed)
+        if (key && !key.deletionAllowed) {
           throw new VaultError(400, 'deletion is not allowed for this key');
+        }
         keys.delete(name);
         return { status: 204 };
       }

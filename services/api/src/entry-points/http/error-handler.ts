@@ -28,12 +28,14 @@ export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const appError = isAppError(error) ? error : (fromHttpParserError(error) ?? error);
     const status = isAppError(appError) ? appError.status : 500;
-    if (status >= 500) logger.error({ err: error }, 'request error');
-    else
+    if (status >= 500) {
+      logger.error({ err: error }, 'request error');
+    } else {
       logger.info(
         { status, code: isAppError(appError) ? appError.code : undefined },
         'client error',
       );
+    }
     if (res.headersSent) {
       res.destroy();
       return;

@@ -104,8 +104,9 @@ describe('the per-client rate limit', () => {
   it('when health or metrics are asked for, then they are never limited', async () => {
     const h = appWith({ requestsPerSecond: 1, burst: 1 });
     await h.get();
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/health/live'])
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/health/live']) {
       expect((await h.get('10.0.0.1', path)).status).toBe(200);
+    }
     expect((await h.get('10.0.0.1', '/v1/orders')).status).toBe(429);
   });
 

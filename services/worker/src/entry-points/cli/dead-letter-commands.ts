@@ -42,8 +42,9 @@ function parseCommand(values: CliValues<typeof OPTIONS>, positionals: string[]):
     throw AppError.usage(`--limit must be a whole number from 1 to 100000, not "${rawLimit}".`);
   }
   const queue = values.queue;
-  if (queue !== undefined && queue.trim() === '')
+  if (queue !== undefined && queue.trim() === '') {
     throw AppError.usage('--queue must not be empty.');
+  }
   return { name, limit, queue };
 }
 
