@@ -286,8 +286,23 @@ job "rabbitmq" {
           default_queue_type = quorum
           quorum_queue.continuous_membership_reconciliation.enabled = true
           quorum_queue.continuous_membership_reconciliation.target_group_size = {{ env "FLOWSTACK_RABBITMQ_REPLICAS" }}
+          load_definitions = /local/definitions.json
         EOT
         destination = "local/rabbitmq.conf"
+        change_mode = "noop"
+      }
+
+      # RabbitMQ 4 gives every quorum queue a delivery limit of 20, and `dlq list` requeues what it
+      # reads (a delivery each time): without this policy a dead letter would be dropped after 20
+      # listings. -1 is unlimited on 4.x (decision 010; the same policy as Particular's
+      # NServiceBus.RabbitMQ BrokerVerifier.SetDeliveryLimitViaPolicy). The queues themselves
+      # cannot declare it: 3.10 reads a negative limit as exceeded.
+      template {
+        data        = <<-EOT
+          {"policies": [{"vhost": "/", "name": "flowstack-dead-letters-kept", "pattern": "\\.dead$",
+            "apply-to": "quorum_queues", "priority": 0, "definition": {"delivery-limit": -1}}]}
+        EOT
+        destination = "local/definitions.json"
         change_mode = "noop"
       }
 

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
-import { queueCounts } from '@flowstack/test-kit';
-import { sleep } from '@flowstack/test-kit';
+import { queueCounts, waitFor } from '@flowstack/test-kit';
 import { runDrill } from './support/drill.js';
 
 const servers = inject('chaosServers');
@@ -24,8 +23,16 @@ describe('the worker killed with SIGKILL mid-work', () => {
         await blocker.connect();
         await blocker.query('BEGIN');
         await blocker.query('LOCK TABLE orders IN SHARE MODE');
-        await sleep(1_500);
-        unackedAtKill = (await queueCounts(servers, stack.env.ORDERS_QUEUE!)).unacked;
+        // Deliveries pile up unacked behind the lock. A quorum queue publishes its counts on its
+        // tick (every few seconds), so wait until the broker reports them rather than a fixed time.
+        unackedAtKill = await waitFor(
+          async () => (await queueCounts(servers, stack.env.ORDERS_QUEUE!)).unacked || false,
+          {
+            timeoutMs: 20_000,
+            intervalMs: 500,
+            what: 'deliveries held unacked by the blocked worker',
+          },
+        );
         stack.processes.worker.child.kill('SIGKILL');
         const exit = await stack.processes.worker.exited;
         await blocker.query('COMMIT');

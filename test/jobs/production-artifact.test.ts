@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration, taskEnvironment, type JobFile } from '@flowstack/job-validator';
 import { freePort } from '@flowstack/test-kit';
@@ -49,9 +50,31 @@ describe('the production artifact (what the Dockerfiles copy, plus production de
     stagingMs = Date.now() - begin;
   }, 240_000);
 
+  /** As the broker's administrator, which is who owns the orders exchange in a deployment. */
+  async function asBrokerAdmin(work: (channel: amqp.Channel) => Promise<void>): Promise<void> {
+    const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
+    try {
+      await work(await connection.createChannel());
+    } finally {
+      await connection.close();
+    }
+  }
+
   afterAll(async () => {
     for (const process of started) await process.terminate();
     dropDatabase(isolation.POSTGRES_DB);
+    const queue = isolation.ORDERS_QUEUE;
+    await asBrokerAdmin(async (channel) => {
+      for (const name of [
+        queue,
+        `${queue}.dead`,
+        ...[1000, 5000, 30000].map((ms) => `${queue}.retry.${ms}`),
+      ]) {
+        await channel.deleteQueue(name);
+      }
+      await channel.deleteExchange(`${queue}.moves`);
+      await channel.deleteExchange(isolation.ORDERS_EXCHANGE);
+    });
     if (app !== '') await rm(dirname(app), { recursive: true, force: true });
   });
 
@@ -80,6 +103,11 @@ describe('the production artifact (what the Dockerfiles copy, plus production de
     );
     expect(migrate.status, migrate.stderr).toBe(0);
 
+    // The jobs check the orders exchange passively (ORDERS_EXCHANGE_DECLARE=false): the Vault
+    // bootstrap declares it in a deployment (infra/vault/src/rabbitmq-topology.ts).
+    await asBrokerAdmin(async (channel) => {
+      await channel.assertExchange(isolation.ORDERS_EXCHANGE, 'topic', { durable: true });
+    });
     const workerPort = await freePort();
     const worker = startService(join(app, 'services/worker'), {
       ...jobEnv(workerJob, 'worker'),

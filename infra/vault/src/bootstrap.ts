@@ -154,7 +154,7 @@ export async function bootstrapVault(options: BootstrapOptions): Promise<Bootstr
   );
   for (const service of VAULT_SERVICES) {
     const path = `${VAULT_MOUNTS.kv}/data/${SERVICE_VAULT_NAMES[service].kvConfigPath}`;
-    const result = await ensureServiceSecret(vault, path, GENERATED_KV_FIELDS[service]);
+    const result = await ensureServiceSecret(vault, path, GENERATED_KV_FIELDS[service] ?? {});
     if (result.outcome === 'updated') record(path, 'updated', `added ${result.added.join(', ')}`);
     else record(path, result.outcome);
   }

@@ -6,11 +6,11 @@ import { vaultErrorText, type VaultHttp } from './vault-http.js';
 
 /**
  * Fields the bootstrap generates in a service's KV v2 config secret when they are missing, and
- * never overwrites. `order_id_secret`: the HMAC key the api derives order ids from (decision 002);
+ * never overwrites; a service not named here (one added with `npm run new:service`) gets none. `order_id_secret`: the HMAC key the api derives order ids from (decision 002);
  * every api instance reads the same one, and changing it would give a retried key a new row.
  */
 export const GENERATED_KV_FIELDS: Readonly<
-  Record<VaultService, Readonly<Record<string, () => string>>>
+  Partial<Record<VaultService, Readonly<Record<string, () => string>>>>
 > = {
   api: { order_id_secret: () => randomBytes(32).toString('base64') },
   worker: {},

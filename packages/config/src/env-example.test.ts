@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { parseEnv } from 'node:util';
 import { renderEnvExample } from './env-example.js';
 import { apiConfigSchema, commonConfigSchema, workerConfigSchema } from './service-schemas.js';
@@ -26,9 +27,34 @@ describe('.env.example', () => {
     const inBoth = Object.keys(workerConfigSchema.shape).filter(
       (key) => !common.has(key) && key in apiConfigSchema.shape,
     );
+    // A shared key whose default a service sets itself is shown again in that service's section.
+    const defaultOf = (schema: typeof apiConfigSchema | typeof workerConfigSchema, key: string) =>
+      JSON.stringify((schema.shape as Record<string, z.ZodType>)[key]?.safeParse(undefined).data);
+    const commonDefault = (key: string) =>
+      JSON.stringify(
+        (commonConfigSchema.shape as Record<string, z.ZodType>)[key]?.safeParse(undefined).data,
+      );
     for (const key of expected) {
-      expect(keys.filter((k) => k === key).length, key).toBe(inBoth.includes(key) ? 2 : 1);
+      const overrides = common.has(key)
+        ? [apiConfigSchema, workerConfigSchema].filter(
+            (schema) => defaultOf(schema, key) !== commonDefault(key),
+          ).length
+        : 0;
+      expect(keys.filter((k) => k === key).length, key).toBe(
+        (inBoth.includes(key) ? 2 : 1) + overrides,
+      );
     }
+  });
+
+  it('when a service sets its own default for a shared key, then its section shows that default', () => {
+    const text = renderEnvExample();
+    const sectionOf = (title: string) => text.split(`# ---- ${title} ----`)[1]?.split('# ----')[0];
+    expect(sectionOf('api only, or with the api default')).toContain(
+      '# REDIS_KEY_PREFIX=flowstack:api:',
+    );
+    expect(sectionOf('worker keys that the api also has, with the worker default')).toContain(
+      '# REDIS_KEY_PREFIX=flowstack:worker:',
+    );
   });
 
   it('when copied to .env unchanged, then it sets nothing but the required keys', () => {

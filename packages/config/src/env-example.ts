@@ -30,6 +30,16 @@ function unquote(json: string): string {
 export function renderEnvExample(): string {
   const common = new Set(Object.keys(commonConfigSchema.shape));
   const apiKeys = new Set(Object.keys(apiConfigSchema.shape));
+  const defaultsOf = (schema: z.ZodObject) =>
+    new Map(documentConfig(schema).map((doc) => [doc.key, doc.defaultValue]));
+  const commonDefaults = defaultsOf(commonConfigSchema);
+  // A service's own key, or a shared one whose default the service sets itself (REDIS_KEY_PREFIX).
+  const ownTo = (schema: z.ZodObject) => {
+    const defaults = defaultsOf(schema);
+    return (key: string) => !common.has(key) || defaults.get(key) !== commonDefaults.get(key);
+  };
+  const apiOwn = ownTo(apiConfigSchema);
+  const workerOwn = ownTo(workerConfigSchema);
   return [
     '# flowstack configuration: every environment key the api and the worker read.',
     '# Generated from the zod schemas in packages/config; do not edit by hand:',
@@ -37,12 +47,12 @@ export function renderEnvExample(): string {
     '# The services read the environment only (no dotenv). To use a file, copy it to .env and run',
     '# a service with `node --env-file=.env ...` (Node 20.6+). Commented lines show the default.',
     ...section('api and worker', commonConfigSchema, () => true),
-    ...section('api only', apiConfigSchema, (key) => !common.has(key)),
-    ...section('worker only', workerConfigSchema, (key) => !common.has(key) && !apiKeys.has(key)),
+    ...section('api only, or with the api default', apiConfigSchema, apiOwn),
+    ...section('worker only', workerConfigSchema, (key) => workerOwn(key) && !apiKeys.has(key)),
     ...section(
       'worker keys that the api also has, with the worker default',
       workerConfigSchema,
-      (key) => !common.has(key) && apiKeys.has(key),
+      (key) => workerOwn(key) && apiKeys.has(key),
     ),
     '',
   ].join('\n');

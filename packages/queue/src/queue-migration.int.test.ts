@@ -135,6 +135,15 @@ describe('migrateQueues', () => {
     expect(report.migrated.map((entry) => entry.queue).sort()).toEqual(
       [queue, `${queue}.dead`, `${queue}.retry.${RETRY_MS}`].sort(),
     );
+    // The rebuilt queues are bound to the moves exchange again before a consumer re-asserts them.
+    admin.channel.publish(`${queue}.moves`, `${queue}.dead`, Buffer.from('{}'), {
+      messageId: 'via-moves',
+      persistent: true,
+    });
+    await waitFor(
+      async () => (await admin.messageCount(`${queue}.dead`)) === dead.length + 1,
+      'a copy routed to the rebuilt dead-letter queue through the moves exchange',
+    );
     // The queues are quorum queues now: a quorum consumer attaches where it was refused before.
     const handled: string[] = [];
     const consumer = await t.connection.consume(
@@ -151,7 +160,7 @@ describe('migrateQueues', () => {
     expect(handled.length + deadAfter.length).toBe(before + accepted.length);
     expect(new Set(handled).size).toBe(handled.length);
     expect([...handled].sort()).toEqual([...expected].sort());
-    expect(deadAfter.sort()).toEqual(dead);
+    expect(deadAfter.sort()).toEqual([...dead, 'via-moves']);
     expect(await admin.messageCount(queue)).toBe(0);
     expect(await queueExists(holdingName(queue))).toBe(false);
     expect(lines.join('\n')).toContain('re-declared');

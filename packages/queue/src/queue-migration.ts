@@ -1,7 +1,12 @@
 import type { ConfirmChannel, GetMessage } from 'amqplib';
 import { describeError, queueMisconfigured } from './queue-errors.js';
 import { withToolChannel } from './tool-channel.js';
-import { consumerQueues, type ConsumerTopology, type QueueDeclaration } from './topology.js';
+import {
+  consumerQueues,
+  movesExchangeName,
+  type ConsumerTopology,
+  type QueueDeclaration,
+} from './topology.js';
 import type { QueueConnection, QueueType } from './types.js';
 
 const TOOL = 'queue migration';
@@ -73,7 +78,10 @@ export async function migrateQueues(
   const moved = new Map<string, number>();
   const count = (queue: string, n: number) => moved.set(queue, (moved.get(queue) ?? 0) + n);
 
+  const moves = movesExchangeName(main.name);
   await withToolChannel(connection, TOOL, async (channel) => {
+    // A deployment from before the moves exchange has none yet; the rebuilt queues bind to it.
+    await channel.assertExchange(moves, 'direct', { durable: true });
     if (stale.has(main.name)) {
       await channel.assertQueue(holdingMain, { durable: true, arguments: holdingArguments });
       for (const key of bindings) {
@@ -87,21 +95,21 @@ export async function migrateQueues(
     for (const retry of retries) {
       if (!stale.has(retry.name)) continue;
       count(retry.name, await moveAll(connection, retry.name, mainTarget));
-      await rebuild(connection, channel, retry, mainTarget, count);
+      await rebuild(connection, channel, moves, retry, mainTarget, count);
       say(`${retry.name}: re-declared; its ${moved.get(retry.name) ?? 0} message(s) retry now`);
     }
     if (stale.has(dead.name)) {
       const holdingDead = holdingName(dead.name);
       await channel.assertQueue(holdingDead, { durable: true, arguments: holdingArguments });
       count(dead.name, await moveAll(connection, dead.name, holdingDead));
-      await rebuild(connection, channel, dead, holdingDead, count);
+      await rebuild(connection, channel, moves, dead, holdingDead, count);
       await moveAll(connection, holdingDead, dead.name);
       await deleteEmpty(connection, holdingDead, type);
       say(`${dead.name}: re-declared with its ${moved.get(dead.name) ?? 0} dead letter(s)`);
     }
     if (stale.has(main.name)) {
       count(main.name, await moveAll(connection, main.name, holdingMain));
-      await rebuild(connection, channel, main, holdingMain, count);
+      await rebuild(connection, channel, moves, main, holdingMain, count);
       for (const key of bindings) {
         await channel.unbindQueue(holdingMain, topology.exchange, key);
         await channel.bindQueue(main.name, topology.exchange, key);
@@ -129,16 +137,20 @@ export function holdingName(queue: string): string {
 async function rebuild(
   connection: QueueConnection,
   channel: ConfirmChannel,
+  moves: string,
   queue: QueueDeclaration,
   spill: string,
   count: (queue: string, n: number) => void,
 ): Promise<void> {
-  // The queue being rebuilt has the other type than the one it is declared with now.
-  const existing: QueueType = 'x-queue-type' in queue.arguments ? 'classic' : 'quorum';
-  while (!(await deleteEmpty(connection, queue.name, existing))) {
+  // Counted, never if-empty: the queue may be of either type (a quorum queue whose arguments
+  // changed, a migration resumed after its main queue was declared anew), and if-empty on a quorum
+  // queue closes the connection. Nothing routes to it any more, so the count holds.
+  while (!(await deleteEmpty(connection, queue.name, 'quorum'))) {
     count(queue.name, await moveAll(connection, queue.name, spill));
   }
   await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
+  // Deleting the queue took its binding to the moves exchange with it: copies route by it.
+  await channel.bindQueue(queue.name, moves, queue.name);
 }
 
 /** True when the queue exists with other arguments (the declaration is refused with 406). */

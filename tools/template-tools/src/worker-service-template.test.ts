@@ -95,9 +95,19 @@ describe('the worker-service template', () => {
         // The order flow's exchange, queue and tuning: the template's config has its own keys
         // (their defaults apply until the service is tuned).
         `- ${env}.ORDERS_EXCHANGE`,
+        `- ${env}.ORDERS_EXCHANGE_DECLARE`,
         `- ${env}.ORDERS_QUEUE`,
         `- ${env}.${upper}_BATCH_SIZE`,
         `- ${env}.${upper}_PREFETCH`,
+        // The worker is autoscaled on its queue's backlog and spread over clients; a new service
+        // starts as one allocation and gets its policy (and the spread the failure-domains rule
+        // then asks for) once its load is known: docs/deploy.md, "Scaling".
+        `- ${job}.scaling`,
+        `- ${job}.spread`,
+        '- variable.count.0.description',
+        '- variable.max_count',
+        '- variable.min_count',
+        '- variable.target_backlog',
         // A new service starts smaller than the tuned worker.
         'variable.cpu.0.default',
         'variable.memory.0.default',

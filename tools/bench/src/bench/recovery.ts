@@ -5,7 +5,7 @@ import { waitForCompletion, type CompletionSource } from '../load/completion.js'
 import type { RecoveryFigure } from '../report/results.js';
 import type { BenchStack } from './bench-stack.js';
 
-/** The bound: the api accepts orders again within 2 s of the broker's return. */
+/** The recovery budget: the api accepts orders again within 2 s of the broker's return. */
 export const RECOVERY_BUDGET_MS = 2_000;
 
 const STEADY_MS = 1_500;

@@ -20,8 +20,10 @@ Commands:
 
 Stop every worker first (it refuses while the queue has consumers); the api may keep accepting
 orders. The broker and queue come from the worker's environment (RABBITMQ_*, ORDERS_QUEUE,
-ORDERS_EXCHANGE, WORKER_RETRY_DELAYS_MS); --queue overrides ORDERS_QUEUE. Running it again when
-nothing is left to migrate changes nothing.`;
+ORDERS_EXCHANGE, WORKER_RETRY_DELAYS_MS); --queue overrides ORDERS_QUEUE. Run it as the broker's
+administrator (RABBITMQ_USER/RABBITMQ_PASSWORD of an administrator): the worker's own user may
+neither publish to the default exchange nor declare the holding queues it moves messages through.
+Running it again when nothing is left to migrate changes nothing.`;
 
 const OPTIONS = { queue: { type: 'string' } } as const;
 

@@ -42,6 +42,7 @@ describe('sample-service against the real PostgreSQL, Redis and RabbitMQ', () =>
     for (const name of [queue, `${queue}.dead`, `${queue}.retry.50`]) {
       await channel.deleteQueue(name);
     }
+    await channel.deleteExchange(`${queue}.moves`);
     await channel.deleteExchange(exchange);
     await connection.close();
   });
