@@ -99,11 +99,9 @@ describe('the worker-service template', () => {
         `- ${env}.ORDERS_QUEUE`,
         `- ${env}.${upper}_BATCH_SIZE`,
         `- ${env}.${upper}_PREFETCH`,
-        // The worker is autoscaled on its queue's backlog and spread over clients; a new service
-        // starts as one allocation and gets its policy (and the spread the failure-domains rule
-        // then asks for) once its load is known: docs/deploy.md, "Scaling".
+        // The worker is autoscaled on its queue's backlog; a new service gets its own policy once
+        // its load is known (docs/deploy.md, "Scaling"), and a fixed count until then.
         `- ${job}.scaling`,
-        `- ${job}.spread`,
         '- variable.count.0.description',
         '- variable.max_count',
         '- variable.min_count',

@@ -67,6 +67,12 @@ job "sample-service" {
   group "sample-service" {
     count = var.count
 
+    # Instances on as many clients as there are (see jobs/api.nomad.hcl).
+    spread {
+      attribute = "${node.unique.id}"
+      weight    = 100
+    }
+
     network {
       mode = "bridge"
 
