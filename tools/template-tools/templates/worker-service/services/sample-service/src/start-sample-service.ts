@@ -46,6 +46,7 @@ export async function startSampleService(
         {
           exchange: config.SAMPLE_SERVICE_EXCHANGE,
           queue: config.SAMPLE_SERVICE_QUEUE,
+          queueType: config.RABBITMQ_QUEUE_TYPE,
           routingKey: config.SAMPLE_SERVICE_ROUTING_KEY,
           prefetch: config.SAMPLE_SERVICE_PREFETCH,
           maxAttempts: config.SAMPLE_SERVICE_MAX_ATTEMPTS,

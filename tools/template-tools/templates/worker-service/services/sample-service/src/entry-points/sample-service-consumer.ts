@@ -1,4 +1,4 @@
-import type { Consumer, QueueConnection } from '@flowstack/queue';
+import type { Consumer, QueueConnection, QueueType } from '@flowstack/queue';
 import {
   handleSampleServiceMessage,
   type HandleSampleServiceDeps,
@@ -7,6 +7,8 @@ import {
 export interface SampleServiceConsumerOptions {
   exchange: string;
   queue: string;
+  /** RABBITMQ_QUEUE_TYPE: quorum (the default) or classic, as the worker's queues. */
+  queueType: QueueType;
   routingKey: string;
   prefetch: number;
   maxAttempts: number;
@@ -21,6 +23,7 @@ export function consumeSampleService(
 ): Promise<Consumer> {
   return connection.consume({
     queue: options.queue,
+    queueType: options.queueType,
     exchange: options.exchange,
     routingKeys: [options.routingKey],
     prefetch: options.prefetch,
