@@ -67,6 +67,26 @@ async function consumeIds(
   return received;
 }
 
+/**
+ * Consumes `queue` and publishes one message, `in-flight`, whose handler waits until `release()`:
+ * a delivery held unacked while the connection underneath changes.
+ */
+async function holdOneInFlight(connection: QueueConnection, queue: string, exchange: string) {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const received: string[] = [];
+  await connection.consume(
+    specFor(queue, exchange, async (message) => {
+      received.push(message.messageId);
+      if (message.messageId === 'in-flight') await gate;
+    }),
+  );
+  const publisher = connection.createPublisher({ exchange });
+  await publisher.publish('order.created', {}, { messageId: 'in-flight' });
+  await waitFor(() => received.includes('in-flight'), 'the in-flight message');
+  return { received, release, publisher };
+}
+
 /** Connects and tries to consume `queue`, which the test made so that the broker refuses it. */
 async function consumeRefused(queue: string, exchange: string) {
   const t = connect();
@@ -256,18 +276,7 @@ describe('queue connection', () => {
     onTestFinished(() => t.connection.close());
     await t.connection.waitUntilConnected(10_000);
 
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const received: string[] = [];
-    await t.connection.consume(
-      specFor(queue, exchange, async (message) => {
-        received.push(message.messageId);
-        if (message.messageId === 'in-flight') await gate;
-      }),
-    );
-    const publisher = t.connection.createPublisher({ exchange });
-    await publisher.publish('order.created', {}, { messageId: 'in-flight' });
-    await waitFor(() => received.includes('in-flight'), 'the in-flight message');
+    const { received, release, publisher } = await holdOneInFlight(t.connection, queue, exchange);
 
     const rotating = source.rotate({ username, password });
     await waitFor(
@@ -318,18 +327,7 @@ describe('queue connection', () => {
     onTestFinished(() => t.connection.close());
     await t.connection.waitUntilConnected(10_000);
 
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const received: string[] = [];
-    await t.connection.consume(
-      specFor(queue, exchange, async (message) => {
-        received.push(message.messageId);
-        if (message.messageId === 'in-flight') await gate;
-      }),
-    );
-    const publisher = t.connection.createPublisher({ exchange });
-    await publisher.publish('order.created', {}, { messageId: 'in-flight' });
-    await waitFor(() => received.includes('in-flight'), 'the in-flight message');
+    const { received, release, publisher } = await holdOneInFlight(t.connection, queue, exchange);
     expect(proxy.connections()).toBe(0);
 
     const moving = address.move({ host: RABBIT.host, port: proxy.port });
