@@ -1,7 +1,7 @@
 import { AppError } from '@flowstack/errors';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@flowstack/test-kit';
-import { Admin, connect, counterValue, sleep, queueName } from '../test/rabbit.js';
+import { Admin, connectForTest, counterValue, sleep } from '../test/rabbit.js';
 import type { ConsumedMessage, ConsumerSpec } from './types.js';
 
 let admin: Admin;
@@ -13,14 +13,7 @@ afterAll(async () => {
 });
 
 async function setup(prefix: string) {
-  const queue = queueName(prefix);
-  const exchange = `${queue}.exchange`;
-  const test = connect();
-  onTestFinished(async () => {
-    await test.connection.close();
-    await admin.deleteTopology(queue, exchange);
-  });
-  await test.connection.waitUntilConnected(10_000);
+  const { test, queue, exchange } = await connectForTest(admin, prefix);
   const publisher = test.connection.createPublisher({ exchange });
   const spec = (overrides: Partial<ConsumerSpec>): ConsumerSpec => ({
     queue,

@@ -1,8 +1,8 @@
 import { AppError } from '@flowstack/errors';
 import { createLogger } from '@flowstack/observability';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextEvent, waitFor } from '@flowstack/test-kit';
-import { Admin, connect, counterValue, sleep, queueName } from '../test/rabbit.js';
+import { Admin, connectForTest, counterValue, sleep } from '../test/rabbit.js';
 import { HEADER, consumerQueues } from './topology.js';
 import type { ConsumedMessage, ConsumerSpec, SettledEvent } from './types.js';
 
@@ -16,14 +16,7 @@ afterAll(async () => {
 
 /** A connection, a publisher and unique names; everything is removed when the test ends. */
 async function setup(prefix: string, retryDelaysMs: number[] = []) {
-  const queue = queueName(prefix);
-  const exchange = `${queue}.exchange`;
-  const test = connect();
-  onTestFinished(async () => {
-    await test.connection.close();
-    await admin.deleteTopology(queue, exchange, retryDelaysMs);
-  });
-  await test.connection.waitUntilConnected(10_000);
+  const { test, queue, exchange } = await connectForTest(admin, prefix, retryDelaysMs);
   const publisher = test.connection.createPublisher({ exchange });
   const spec = (overrides: Partial<ConsumerSpec>): ConsumerSpec => ({
     queue,

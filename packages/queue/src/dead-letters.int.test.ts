@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from '@flowstack/test-kit';
-import { Admin, connect, queueName } from '../test/rabbit.js';
+import { Admin, connectForTest } from '../test/rabbit.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
 
 let admin: Admin;
@@ -14,14 +14,7 @@ afterAll(async () => {
 
 /** A connection and a consumer's names of one test, removed afterwards. */
 async function setup(prefix: string) {
-  const queue = queueName(prefix);
-  const exchange = `${queue}.exchange`;
-  const t = connect();
-  onTestFinished(async () => {
-    await t.connection.close();
-    await admin.deleteTopology(queue, exchange);
-  });
-  await t.connection.waitUntilConnected(10_000);
+  const { test: t, queue, exchange } = await connectForTest(admin, prefix);
   return { queue, exchange, t };
 }
 

@@ -1,4 +1,5 @@
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { onTestFinished } from 'vitest';
 import { createStaticCredentialSource, type CredentialSource } from '@flowstack/credentials';
 import { createLogger, createMetrics, type Metrics } from '@flowstack/observability';
 import { uniqueName, waitFor } from '@flowstack/test-kit';
@@ -150,3 +151,19 @@ export async function deleteUser(username: string): Promise<void> {
 }
 
 export type { CredentialSource };
+
+/**
+ * A connected TestConnection and unique queue and exchange names for one test; the connection and
+ * the consumer's topology (with retry queues of `retryDelaysMs`) are removed when the test ends.
+ */
+export async function connectForTest(admin: Admin, prefix: string, retryDelaysMs: number[] = []) {
+  const queue = queueName(prefix);
+  const exchange = `${queue}.exchange`;
+  const test = connect();
+  onTestFinished(async () => {
+    await test.connection.close();
+    await admin.deleteTopology(queue, exchange, retryDelaysMs);
+  });
+  await test.connection.waitUntilConnected(10_000);
+  return { test, queue, exchange };
+}
