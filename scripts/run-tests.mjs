@@ -44,6 +44,21 @@ let failed = 0;
 let skipped = 0;
 const missing = [];
 const failedWorkspaces = [];
+/** The failed tests by name, so the end of the output says which ones without scrolling back. */
+const failures = [];
+const collectFailures = (report) => {
+  for (const file of report.testResults ?? []) {
+    const path = file.name.startsWith(root) ? file.name.slice(root.length) : file.name;
+    const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedTests) {
+      const why = (test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+      failures.push(`${path}: ${test.fullName ?? test.title}\n      ${why}`);
+    }
+    if (failedTests.length === 0 && file.status === 'failed') {
+      failures.push(`${path}: ${(file.message ?? 'the file failed to run').split('\n')[0]}`);
+    }
+  }
+};
 for (const dir of workspaces) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   if (!pkg.scripts?.test) continue;
@@ -53,6 +68,7 @@ for (const dir of workspaces) {
   }
   const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
   if (!report.success || report.numTotalTests === 0) failedWorkspaces.push(pkg.name);
+  collectFailures(report);
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
@@ -60,6 +76,7 @@ for (const dir of workspaces) {
 if (existsSync(chaosReport)) {
   const report = JSON.parse(readFileSync(chaosReport, 'utf8'));
   if (!report.success || report.numTotalTests === 0) failedWorkspaces.push('chaos drills');
+  collectFailures(report);
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
@@ -70,6 +87,7 @@ const seconds = Math.round((Date.now() - started) / 1000);
 for (const [name] of staticChecks) process.stdout.write(`\n${name} failed\n`);
 if (failedWorkspaces.length > 0)
   process.stdout.write(`\nfailed workspaces: ${failedWorkspaces.join(', ')}\n`);
+if (failures.length > 0) process.stdout.write(`\nfailed tests:\n  - ${failures.join('\n  - ')}\n`);
 if (missing.length > 0) process.stdout.write(`\nno test report from: ${missing.join(', ')}\n`);
 process.stdout.write(
   `\nAll workspaces (${seconds} s):\n${passed} passed, ${failed} failed, ${skipped} skipped\n`,
