@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: 'drills',
           include: ['chaos/**/*.test.ts', 'fuzz/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/dist/**', 'chaos/cluster/**'],
+          exclude: ['**/node_modules/**', '**/dist/**', 'chaos/cluster/**', 'chaos/support/**'],
           globalSetup: ['chaos/support/global-setup.ts'],
           sequence: { groupOrder: 0 },
         },

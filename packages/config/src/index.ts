@@ -17,5 +17,6 @@ export {
 export * as fields from './fields.js';
 export { liveConfigKeys } from './consul-keys.js';
 export { renderEnvExample } from './env-example.js';
+export { markdownTable } from './markdown-table.js';
 export { parseGoDuration, type GoDurationOptions } from './go-duration.js';
 export { DATA_STORES, type DataStore, requireTlsCaFiles } from './data-tls-keys.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { markdownTable } from './markdown-table.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -78,9 +79,16 @@ export function documentConfig(schema: z.ZodObject): ConfigKeyDoc[] {
 
 /** A markdown table of the schema, as written into each service's README. */
 export function renderConfigTable(schema: z.ZodObject): string {
-  const rows = documentConfig(schema).map(
-    (doc) =>
-      `| \`${doc.key}\` | ${doc.required ? 'required' : doc.defaultValue === undefined ? '(unset)' : `\`${doc.defaultValue}\``} | ${doc.description} |`,
+  return markdownTable(
+    ['key', 'default', 'description'],
+    documentConfig(schema).map((doc) => [
+      `\`${doc.key}\``,
+      doc.required
+        ? 'required'
+        : doc.defaultValue === undefined
+          ? '(unset)'
+          : `\`${doc.defaultValue}\``,
+      doc.description,
+    ]),
   );
-  return ['| key | default | description |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -1,10 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { markdownTable } from '@flowstack/config';
 import { RELIABILITY_DOC, type DrillResult, type FuzzResult, type ResultsFile } from './results.js';
 
 const START = '<!-- drill-results:start -->';
 const END = '<!-- drill-results:end -->';
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const millis = (ms: number | undefined) =>
+  ms === undefined ? 'n/a' : ms < 1_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 
 function errors(result: DrillResult): string {
   const entries = Object.entries(result.errorsSeen);
@@ -34,34 +37,56 @@ export function renderDrillTable(file: ResultsFile): string {
         r.fault,
         r.expected,
         ...outcomeCells(r),
-        r.recoveryMs === undefined
-          ? 'n/a'
-          : r.recoveryMs < 1_000
-            ? `${r.recoveryMs} ms`
-            : `${(r.recoveryMs / 1000).toFixed(1)} s`,
+        millis(r.recoveryMs),
         r.ranAt.slice(0, 16).replace('T', ' '),
-      ]
-        .map(cell)
-        .join(' | '),
-    )
-    .map((row) => `| ${row} |`);
-  return [
-    '| Drill | Fault | Expected | Result | Accepted | Stored | Duplicates | Missing | Errors seen | Recovery | Run (UTC) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
+      ].map(cell),
+    );
+  return markdownTable(
+    [
+      'Drill',
+      'Fault',
+      'Expected',
+      'Result',
+      'Accepted',
+      'Stored',
+      'Duplicates',
+      'Missing',
+      'Errors seen',
+      'Recovery',
+      'Run (UTC)',
+    ],
+    rows,
+  );
 }
-
-const millis = (ms: number | undefined) =>
-  ms === undefined ? 'n/a' : ms < 1_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 
 /** The hostile-input figures of docs/reliability.md. */
 export function renderFuzzTable(fuzz: FuzzResult): string {
-  return [
-    '| Hostile input | Requests | Time | Contract violations | api RSS before → after | Half-headers client cut | Silent client cut | api alive | Run (UTC) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| fast-check over every endpoint | ${fuzz.requests} | ${fuzz.seconds.toFixed(1)} s | ${fuzz.contractViolations} | ${fuzz.rssBeforeMiB} → ${fuzz.rssAfterMiB} MiB | ${millis(fuzz.slowClientCutMs)} (408) | ${millis(fuzz.idleClientCutMs)} | ${fuzz.apiAlive ? 'yes' : '**no**'} | ${fuzz.ranAt.slice(0, 16).replace('T', ' ')} |`,
-  ].join('\n');
+  return markdownTable(
+    [
+      'Hostile input',
+      'Requests',
+      'Time',
+      'Contract violations',
+      'api RSS before → after',
+      'Half-headers client cut',
+      'Silent client cut',
+      'api alive',
+      'Run (UTC)',
+    ],
+    [
+      [
+        'fast-check over every endpoint',
+        String(fuzz.requests),
+        `${fuzz.seconds.toFixed(1)} s`,
+        String(fuzz.contractViolations),
+        `${fuzz.rssBeforeMiB} → ${fuzz.rssAfterMiB} MiB`,
+        `${millis(fuzz.slowClientCutMs)} (408)`,
+        millis(fuzz.idleClientCutMs),
+        fuzz.apiAlive ? 'yes' : '**no**',
+        fuzz.ranAt.slice(0, 16).replace('T', ' '),
+      ],
+    ],
+  );
 }
 
 /**
@@ -73,27 +98,39 @@ export function renderClusterDrillTable(file: ResultsFile): string {
     .filter((r) => r.brokerCluster !== undefined)
     .sort((a, b) => a.drill.localeCompare(b.drill));
   if (drills.length === 0) return '';
-  const rows = drills.map(
-    (r) =>
-      `| ${[
-        r.drill,
-        r.fault,
-        r.brokerCluster!.queueType,
-        ...outcomeCells(r),
-        millis(r.longestAcceptGapMs),
-        millis(r.recoveryMs),
-        r.ranAt.slice(0, 16).replace('T', ' '),
-      ]
-        .map(cell)
-        .join(' | ')} |`,
+  const rows = drills.map((r) =>
+    [
+      r.drill,
+      r.fault,
+      r.brokerCluster!.queueType,
+      ...outcomeCells(r),
+      millis(r.longestAcceptGapMs),
+      millis(r.recoveryMs),
+      r.ranAt.slice(0, 16).replace('T', ' '),
+    ].map(cell),
   );
   const worst = drills
     .filter((r) => r.longestAcceptGapMs !== undefined)
     .sort((a, b) => b.longestAcceptGapMs! - a.longestAcceptGapMs!)[0];
+  const table = markdownTable(
+    [
+      'Cluster drill',
+      'Fault',
+      'Queue type',
+      'Result',
+      'Accepted',
+      'Stored',
+      'Duplicates',
+      'Missing',
+      'Errors seen',
+      'Longest gap in accepted orders',
+      'Recovery',
+      'Run (UTC)',
+    ],
+    rows,
+  );
   return [
-    '| Cluster drill | Fault | Queue type | Result | Accepted | Stored | Duplicates | Missing | Errors seen | Longest gap in accepted orders | Recovery | Run (UTC) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
+    table,
     ...(worst === undefined
       ? []
       : [
@@ -103,19 +140,24 @@ export function renderClusterDrillTable(file: ResultsFile): string {
   ].join('\n');
 }
 
-export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
-  const doc = await readFile(RELIABILITY_DOC, 'utf8');
-  const start = doc.indexOf(START);
-  const end = doc.indexOf(END);
-  if (start === -1 || end === -1) return;
+/** What goes between the markers of docs/reliability.md. */
+export function renderResultsSection(file: ResultsFile): string {
   const suite =
     file.suiteDurationMs === undefined
       ? ''
       : `Last full run: ${file.generatedAt.slice(0, 16).replace('T', ' ')} UTC, suite ${(file.suiteDurationMs / 1000).toFixed(0)} s.\n\n`;
   const fuzz = file.fuzz === undefined ? '' : `${renderFuzzTable(file.fuzz)}\n\n`;
   const cluster = renderClusterDrillTable(file);
+  return `${suite}${renderDrillTable(file)}\n\n${cluster === '' ? '' : `${cluster}\n\n`}${fuzz}`;
+}
+
+export async function updateReliabilityDoc(file: ResultsFile): Promise<void> {
+  const doc = await readFile(RELIABILITY_DOC, 'utf8');
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start === -1 || end === -1) return;
   await writeFile(
     RELIABILITY_DOC,
-    `${doc.slice(0, start + START.length)}\n\n${suite}${renderDrillTable(file)}\n\n${cluster === '' ? '' : `${cluster}\n\n`}${fuzz}${doc.slice(end)}`,
+    `${doc.slice(0, start + START.length)}\n\n${renderResultsSection(file)}${doc.slice(end)}`,
   );
 }

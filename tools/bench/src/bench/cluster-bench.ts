@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { markdownTable } from '@flowstack/config';
 import { SEED_PRODUCTS } from '@flowstack/domain';
 import {
   rabbitClusterHosts,
@@ -217,14 +218,28 @@ async function measureQueueType(options: {
 
 /** quorum and classic side by side, as printed and as in docs/performance.md. */
 export function clusterTable(results: ClusterBenchResults): string {
-  const rows = results.figures.map((figure) => {
-    const { sustained, halfRate } = figure;
-    return `| ${figure.queueType} | ${sustained.load.requestsPerSecond.toFixed(0)} (rounds ${figure.roundsRequestsPerSecond.map((n) => n.toFixed(0)).join(', ')}) | ${sustained.load.latencyMs.p99} ms | ${sustained.completion?.accepted ?? 'n/a'} / ${sustained.completion?.stored ?? 'n/a'} | ${halfRate.load.requestsPerSecond.toFixed(0)} | ${halfRate.completion?.endToEndMs.p99 ?? 'n/a'} ms |`;
-  });
+  const rows = results.figures.map(
+    ({ queueType, sustained, halfRate, roundsRequestsPerSecond }) => [
+      queueType,
+      `${sustained.load.requestsPerSecond.toFixed(0)} (rounds ${roundsRequestsPerSecond.map((n) => n.toFixed(0)).join(', ')})`,
+      `${sustained.load.latencyMs.p99} ms`,
+      `${sustained.completion?.accepted ?? 'n/a'} / ${sustained.completion?.stored ?? 'n/a'}`,
+      halfRate.load.requestsPerSecond.toFixed(0),
+      `${halfRate.completion?.endToEndMs.p99 ?? 'n/a'} ms`,
+    ],
+  );
   return [
-    '| Queues | Sustained POST/s | POST p99 (sustained) | Accepted / stored | Half rate /s | End-to-end p99 at half rate |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
+    markdownTable(
+      [
+        'Queues',
+        'Sustained POST/s',
+        'POST p99 (sustained)',
+        'Accepted / stored',
+        'Half rate /s',
+        'End-to-end p99 at half rate',
+      ],
+      rows,
+    ),
     '',
     `quorum / classic: throughput ${results.ratios.throughput}x (per round ${results.ratios.throughputPerRound.map((r) => `${r}x`).join(', ')}), end-to-end p99 ${results.ratios.endToEndP99}x`,
   ].join('\n');
