@@ -159,6 +159,9 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       // Fail fast instead of queueing while disconnected: callers fall back to the source.
       enableOfflineQueue: false,
       commandTimeout,
+      // Commands issued in the same turn of the event loop (the claims of concurrent POSTs, the
+      // SET of one miss and the GET of the next) leave in one socket write.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       connectTimeout: Math.max(commandTimeout * 2, 1_000),
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
@@ -260,6 +263,10 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     if (redis.status === 'end') return;
     if (redis.status === 'ready') {
       try {
+        // QUIT skips the auto-pipeline: let the commands queued there leave first.
+        while (redis.autoPipelineQueueSize > 0 && redis.status === 'ready') {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         // QUIT is queued behind the commands already sent: their replies still arrive.
         await redis.quit();
         return;
@@ -319,8 +326,9 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
       return;
     }
     try {
-      // Sent in order on the live connection: commands before it run as the old user, after
-      // it as the new one, and nothing is dropped.
+      // Sent on the live connection: commands after it run as the new user, those already
+      // sent as the old one (AUTH skips the auto-pipeline, so commands queued in this turn may
+      // run as the new user too: both users hold the same rights), and nothing is dropped.
       if (next.username === undefined) await client.auth(next.password ?? '');
       else await client.auth(next.username, next.password ?? '');
       log.info({ generation, username: next.username }, 'redis credentials rotated');

@@ -47,6 +47,7 @@ const DOUBLES_HOST = fileURLToPath(new URL('../stack/doubles-host.js', import.me
 
 interface DoublesEnvironment {
   auditFile?: string;
+  consulToken: string;
   api: Record<string, string>;
   worker: Record<string, string>;
 }
@@ -122,7 +123,7 @@ export async function openBenchStack(profile: BenchProfile): Promise<BenchStack>
       const name = `rabbitmq-bench-${runId}`;
       const response = await fetch(`${consul}/v1/agent/service/register`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-consul-token': services.consulToken },
         body: JSON.stringify({ ID: name, Name: name, Address: '127.0.0.1', Port: port }),
       });
       if (!response.ok) {

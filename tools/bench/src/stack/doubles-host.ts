@@ -30,6 +30,8 @@ await writeFile(
     vaultUrl: vault.url,
     rootToken: vault.rootToken,
     auditFile,
+    // ACLs are on (default deny): the bench registers its broker proxy with the bootstrap token.
+    consulToken: consul.managementToken,
     api: { ...vault.serviceEnv('api'), ...consul.serviceEnv('api') },
     worker: { ...vault.serviceEnv('worker'), ...consul.serviceEnv('worker') },
   }),
