@@ -1,8 +1,10 @@
 /**
  * The one registry of Vault paths flowstack's services use, with the capability each call needs.
  * The per-service policies in infra/vault/policies are generated from it (and a test fails when
- * a policy grants more or less), the Nomad job specs are checked against it, and the client code
- * reads its mount and role names from here instead of spelling them again.
+ * a policy grants more or less), the Nomad job specs are checked against it, and the services'
+ * config defaults (credential paths, Redis key prefix, PKI role) derive from it instead of spelling
+ * the names again. It lives in the runtime package because images ship it and not infra/
+ * (docs/decisions/011-config-and-registry-placement.md).
  *
  * No imports on purpose: this file must stay loadable on its own (infra and test tooling use it).
  */
@@ -88,6 +90,20 @@ export const SERVICE_VAULT_NAMES: Readonly<Record<VaultService, ServiceVaultName
   },
 };
 
+/** The Vault paths a service reads its dynamic credentials from (its config's defaults). */
+export function credsPathsOf(names: ServiceVaultNames): {
+  postgres: string;
+  redis: string;
+  rabbitmq: string;
+} {
+  const { database, rabbitmq } = VAULT_MOUNTS;
+  return {
+    postgres: `${database}/creds/${names.postgresRole}`,
+    redis: `${database}/creds/${names.redisRole}`,
+    rabbitmq: `${rabbitmq}/creds/${names.rabbitmqRole}`,
+  };
+}
+
 /** The deployment's base Redis key prefix; each service owns `<base><service>:` under it. */
 export const DEFAULT_REDIS_BASE_PREFIX = 'flowstack:';
 
@@ -102,7 +118,7 @@ export function redisKeyPrefixFor(
   return `${base}${service}:`;
 }
 
-const { database, rabbitmq, transit, pkiIntermediate, kv } = VAULT_MOUNTS;
+const { transit, pkiIntermediate, kv } = VAULT_MOUNTS;
 const { transitKey, pkiRole } = VAULT_NAMES;
 
 /**
@@ -155,22 +171,23 @@ function lifecyclePaths(leased: readonly VaultPathGrant[]): VaultPathGrant[] {
 
 function credsPaths(service: VaultService): VaultPathGrant[] {
   const names = SERVICE_VAULT_NAMES[service];
+  const creds = credsPathsOf(names);
   const access = service === 'api' ? 'read-only' : 'read-write';
   return [
     {
-      path: `${database}/creds/${names.postgresRole}`,
+      path: creds.postgres,
       capabilities: ['read'],
       kind: 'database',
       purpose: `dynamic PostgreSQL user (${access})`,
     },
     {
-      path: `${database}/creds/${names.redisRole}`,
+      path: creds.redis,
       capabilities: ['read'],
       kind: 'database',
       purpose: `dynamic Redis ACL user limited to its own ${redisKeyPrefixFor(service)}* keys`,
     },
     {
-      path: `${rabbitmq}/creds/${names.rabbitmqRole}`,
+      path: creds.rabbitmq,
       capabilities: ['read'],
       kind: 'rabbitmq',
       purpose:

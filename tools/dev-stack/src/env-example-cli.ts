@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-import { renderEnvExample } from './env-example.js';
+import { apiConfigSchema } from '@flowstack/api/config';
+import { commonConfigSchema, renderEnvExample } from '@flowstack/config';
+import { workerConfigSchema } from '@flowstack/worker/config';
 
-process.stdout.write(renderEnvExample());
+// Here rather than in packages/config, which may not import the services that own the schemas.
+process.stdout.write(
+  renderEnvExample({
+    common: commonConfigSchema,
+    api: apiConfigSchema,
+    worker: workerConfigSchema,
+  }),
+);

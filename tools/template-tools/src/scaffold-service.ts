@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -8,7 +8,6 @@ import { assertValidName, nameForms } from './project-name.js';
 import { currentProjectName } from './rename-project.js';
 import {
   CONFIG_TABLE,
-  configIndexExport,
   renderWorkerService,
   serviceNames,
   type ServiceNames,
@@ -35,9 +34,9 @@ export interface ScaffoldResult {
 
 /**
  * Scaffolds services/<name> from templates/worker-service (package, Dockerfile, entry point,
- * config schema in packages/config, unit, README and component tests, Nomad job, Consul
- * service-defaults and ACL policy), then edits what the templates cannot hold: the config index,
- * the Vault registry, engine roles and policy, the Consul intentions. Then formats what it wrote
+ * its own config schema in src/config.ts, unit, README and component tests, Nomad job, Consul
+ * service-defaults and ACL policy), then edits what the templates cannot hold: the Vault
+ * registry, engine roles and policy, the Consul intentions. Then formats what it wrote
  * and renders the README's config table. `npm install` links the new workspace afterwards.
  */
 export async function scaffoldService(root: string, name: string): Promise<ScaffoldResult> {
@@ -65,11 +64,10 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
     }
   };
 
-  // The workspace, its config schema, its Nomad job, its Consul service-defaults and ACL policy.
+  // The workspace with its config schema, its Nomad job, its Consul service-defaults and ACL policy.
   const rendered = await renderWorkerService(root, name);
   const readme = `services/${name}/README.md`;
   for (const [file, text] of rendered) if (file !== readme) await create(file, text);
-  await edit('packages/config/src/index.ts', (text) => text + configIndexExport(n, name));
 
   // Vault: registry entry, engine roles, policy rendered from the registry.
   await edit('packages/vault/src/paths.ts', (text) => addToVaultRegistry(text, n));
@@ -84,20 +82,51 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
 
   prettier(root, [...result.created, ...result.edited]);
 
-  // The README embeds the config table, rendered by the built config package.
+  await create(
+    readme,
+    rendered.get(readme)!.replace(CONFIG_TABLE, await renderServiceConfigTable(root, name, n)),
+  );
+  prettier(root, [readme]);
+  return result;
+}
+
+/**
+ * The README's config table, from the new service's src/config.ts. The workspace is not built nor
+ * linked yet, so the built config package renders the table, and the schema and the edited Vault
+ * registry (paths.ts has no imports) are transpiled beside the service, where the root
+ * node_modules resolve the schema's imports.
+ */
+async function renderServiceConfigTable(
+  root: string,
+  name: string,
+  n: ServiceNames,
+): Promise<string> {
   execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'packages/config/tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
-  const config = (await import(
-    pathToFileURL(join(root, 'packages/config/dist/index.js')).href
-  )) as Record<string, unknown> & { renderConfigTable(schema: unknown): string };
-  await create(
-    readme,
-    rendered.get(readme)!.replace(CONFIG_TABLE, config.renderConfigTable(config[n.schemaExport])),
-  );
-  prettier(root, [readme]);
-  return result;
+  const transpile = (source: string) =>
+    ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+  const dir = await mkdtemp(join(root, 'services', name, '.config-table-'));
+  try {
+    const paths = await readFile(join(root, 'packages/vault/src/paths.ts'), 'utf8');
+    await writeFile(join(dir, 'paths.mjs'), transpile(paths));
+    const schema = await readFile(join(root, 'services', name, 'src/config.ts'), 'utf8');
+    const local = transpile(schema).replace(/'@[a-z0-9-]+\/vault\/paths'/, "'./paths.mjs'");
+    await writeFile(join(dir, 'config.mjs'), local);
+    const module = (await import(pathToFileURL(join(dir, 'config.mjs')).href)) as Record<
+      string,
+      unknown
+    >;
+    const config = (await import(
+      pathToFileURL(join(root, 'packages/config/dist/index.js')).href
+    )) as { renderConfigTable(schema: unknown): string };
+    return config.renderConfigTable(module[n.schemaExport]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function prettier(root: string, files: string[]): void {
