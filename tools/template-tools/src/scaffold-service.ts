@@ -69,10 +69,14 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
   const readme = `services/${name}/README.md`;
   for (const [file, text] of rendered) if (file !== readme) await create(file, text);
 
-  // Vault: registry entry, engine roles, policy rendered from the registry.
-  await edit('packages/vault/src/paths.ts', (text) => addToVaultRegistry(text, n));
+  // Vault: its names, its grants, engine roles, policy rendered from the registry.
+  await edit(VAULT_NAMES_FILE, (text) => addToVaultNames(text, n));
+  await edit(VAULT_REGISTRY_FILE, (text) => addToVaultRegistry(text, n));
   await edit('infra/vault/src/engine-settings.ts', (text) => addToEngineSettings(text, n));
-  await create(`infra/vault/policies/${n.identity}.hcl`, await renderVaultPolicy(root, name));
+  await create(
+    `infra/vault/policies/${n.identity}.hcl`,
+    await renderVaultPolicy(root, name, n.service.dashed),
+  );
 
   // Consul: the intentions to the data services and Vault.
   for (const destination of ['postgres', 'redis', 'rabbitmq', 'vault']) {
@@ -90,11 +94,45 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
   return result;
 }
 
+const VAULT_NAMES_FILE = 'packages/vault/src/paths.ts';
+const VAULT_REGISTRY_FILE = 'infra/vault/src/registry.ts';
+
 /**
- * The README's config table, from the new service's src/config.ts. The workspace is not built nor
- * linked yet, so the built config package renders the table, and the schema and the edited Vault
- * registry (paths.ts has no imports) are transpiled beside the service, where the root
- * node_modules resolve the schema's imports.
+ * Imports TypeScript sources the scaffold just edited, before anything is built or linked: each is
+ * transpiled into a scratch folder in `near`, where the root node_modules resolve their package
+ * imports, and an import of the Vault names (paths.ts, which has no imports) is pointed at its
+ * edited copy. Returns the modules in the order of `files`.
+ */
+async function importEdited(
+  root: string,
+  near: string,
+  files: readonly string[],
+): Promise<unknown[]> {
+  const dir = await mkdtemp(join(root, near, '.scaffold-'));
+  try {
+    const urls: string[] = [];
+    for (const [index, file] of [VAULT_NAMES_FILE, ...files].entries()) {
+      const source = await readFile(join(root, file), 'utf8');
+      const js = ts
+        .transpileModule(source, {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+        })
+        .outputText.replace(/'@[a-z0-9-]+\/vault\/paths'/, "'./module-0.mjs'");
+      const target = join(dir, `module-${index}.mjs`);
+      await writeFile(target, js);
+      urls.push(pathToFileURL(target).href);
+    }
+    const modules: unknown[] = [];
+    for (const url of urls.slice(1)) modules.push(await import(url));
+    return modules;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The README's config table, from the new service's src/config.ts, rendered by the config package
+ * (built here: the copy of a fresh checkout has no dist).
  */
 async function renderServiceConfigTable(
   root: string,
@@ -105,28 +143,13 @@ async function renderServiceConfigTable(
     cwd: root,
     stdio: 'inherit',
   });
-  const transpile = (source: string) =>
-    ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-  const dir = await mkdtemp(join(root, 'services', name, '.config-table-'));
-  try {
-    const paths = await readFile(join(root, 'packages/vault/src/paths.ts'), 'utf8');
-    await writeFile(join(dir, 'paths.mjs'), transpile(paths));
-    const schema = await readFile(join(root, 'services', name, 'src/config.ts'), 'utf8');
-    const local = transpile(schema).replace(/'@[a-z0-9-]+\/vault\/paths'/, "'./paths.mjs'");
-    await writeFile(join(dir, 'config.mjs'), local);
-    const module = (await import(pathToFileURL(join(dir, 'config.mjs')).href)) as Record<
-      string,
-      unknown
-    >;
-    const config = (await import(
-      pathToFileURL(join(root, 'packages/config/dist/index.js')).href
-    )) as { renderConfigTable(schema: unknown): string };
-    return config.renderConfigTable(module[n.schemaExport]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const [schemas] = await importEdited(root, `services/${name}`, [
+    `services/${name}/src/config.ts`,
+  ]);
+  const config = (await import(
+    pathToFileURL(join(root, 'packages/config/dist/index.js')).href
+  )) as { renderConfigTable(schema: unknown): string };
+  return config.renderConfigTable((schemas as Record<string, unknown>)[n.schemaExport]);
 }
 
 function prettier(root: string, files: string[]): void {
@@ -162,8 +185,8 @@ function insertIntoObject(text: string, declaration: string, entry: string, file
   return `${text.slice(0, end)}\n${entry}${text.slice(end)}`;
 }
 
-function addToVaultRegistry(text: string, n: ServiceNames): string {
-  const file = 'packages/vault/src/paths.ts';
+function addToVaultNames(text: string, n: ServiceNames): string {
+  const file = VAULT_NAMES_FILE;
   const s = n.service.dashed;
   let next = replaceOnce(
     text,
@@ -177,7 +200,7 @@ function addToVaultRegistry(text: string, n: ServiceNames): string {
     (m) => m.replace(/\];$/, `, '${s}'];`),
     file,
   );
-  next = insertIntoObject(
+  return insertIntoObject(
     next,
     'export const SERVICE_VAULT_NAMES',
     `  ${key(s)}: {
@@ -191,11 +214,15 @@ function addToVaultRegistry(text: string, n: ServiceNames): string {
   },`,
     file,
   );
+}
+
+function addToVaultRegistry(text: string, n: ServiceNames): string {
+  const s = n.service.dashed;
   return insertIntoObject(
-    next,
+    text,
     'const VAULT_PATHS',
     `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths(leasedBy(credsPaths('${s}')))],`,
-    file,
+    VAULT_REGISTRY_FILE,
   );
 }
 
@@ -239,27 +266,25 @@ interface RegistryModule {
     capabilities: readonly string[];
     purpose: string;
   }): string;
+}
+
+interface NamesModule {
   SERVICE_VAULT_NAMES: Record<string, { policy: string }>;
 }
 
-/**
- * The policy text infra/vault renders (src/service-policies.ts), from the edited registry:
- * paths.ts has no imports, so it is transpiled and loaded on its own.
- */
-async function renderVaultPolicy(root: string, service: string): Promise<string> {
-  const source = await readFile(join(root, 'packages/vault/src/paths.ts'), 'utf8');
-  const js = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const registry = (await import(
-    `data:text/javascript;base64,${Buffer.from(js).toString('base64')}`
-  )) as RegistryModule;
-  const name = registry.SERVICE_VAULT_NAMES[service]!.policy;
+/** The policy text infra/vault renders (src/service-policies.ts), from the edited registry. */
+async function renderVaultPolicy(root: string, name: string, service: string): Promise<string> {
+  const [names, registry] = await importEdited(root, `services/${name}`, [
+    VAULT_NAMES_FILE,
+    VAULT_REGISTRY_FILE,
+  ]);
+  const policy = (names as NamesModule).SERVICE_VAULT_NAMES[service]!.policy;
   const header = [
-    `# ${name}: generated from packages/vault/src/paths.ts; do not edit by hand.`,
-    `# Regenerate with: npm run build -w @${name.slice(0, name.length - service.length - 1)}/infra-vault && node infra/vault/dist/render-policies.js`,
+    `# ${policy}: generated from ${VAULT_REGISTRY_FILE}; do not edit by hand.`,
+    `# Regenerate with: npm run build -w @${policy.slice(0, policy.length - service.length - 1)}/infra-vault && node infra/vault/dist/render-policies.js`,
     '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).',
   ];
-  const blocks = registry.pathsFor(service).map((grant) => registry.renderPolicyBlock(grant));
+  const grants = registry as RegistryModule;
+  const blocks = grants.pathsFor(service).map((grant) => grants.renderPolicyBlock(grant));
   return `${header.join('\n')}\n\n${blocks.join('\n\n')}\n`;
 }
