@@ -1,4 +1,4 @@
-# flowstack-api: generated from packages/vault/src/paths.ts; do not edit by hand.
+# flowstack-api: generated from infra/vault/src/registry.ts; do not edit by hand.
 # Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js
 # Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_namespace, nomad_job_id, nomad_task).
 

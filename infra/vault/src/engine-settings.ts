@@ -4,7 +4,7 @@ import {
   VAULT_NAMES,
   type VaultService,
 } from '@flowstack/vault/paths';
-import { workerConfigSchema } from '@flowstack/config';
+import { workerConfigSchema } from '@flowstack/worker/config';
 import { deadLetterQueueName, movesExchangeName, retryQueueName } from '@flowstack/queue/topology';
 import type { BootstrapOptions } from './bootstrap-options.js';
 import type { DesiredSettings, FieldRule } from './settings-compare.js';

@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import {
-  pathsFor,
-  SERVICE_VAULT_NAMES,
-  VAULT_SERVICES,
-  type VaultService,
-} from '@flowstack/vault/paths';
+import { SERVICE_VAULT_NAMES, VAULT_SERVICES, type VaultService } from '@flowstack/vault/paths';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyGrants, type PolicyGrants } from './policy-document.js';
+import { pathsFor } from './registry.js';
 import {
   loadPolicies,
   POLICIES_DIR,

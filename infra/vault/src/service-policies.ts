@@ -1,11 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import {
-  pathsFor,
-  renderPolicyBlock,
-  SERVICE_VAULT_NAMES,
-  VAULT_SERVICES,
-  type VaultService,
-} from '@flowstack/vault/paths';
+import { SERVICE_VAULT_NAMES, VAULT_SERVICES, type VaultService } from '@flowstack/vault/paths';
+import { pathsFor, renderPolicyBlock } from './registry.js';
 import { DATA_SERVICE_ROLES, DEFAULT_ROLE } from './workload-roles.js';
 
 /** The seed's three policies, written by hand in policies/<name>.hcl. */
@@ -29,7 +24,7 @@ export const POLICIES_DIR = new URL('../policies/', import.meta.url);
 export function renderServicePolicy(service: VaultService): string {
   const name = SERVICE_VAULT_NAMES[service].policy;
   const header = [
-    `# ${name}: generated from packages/vault/src/paths.ts; do not edit by hand.`,
+    `# ${name}: generated from infra/vault/src/registry.ts; do not edit by hand.`,
     '# Regenerate with: npm run build -w @flowstack/infra-vault && node infra/vault/dist/render-policies.js',
     '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_namespace, nomad_job_id, nomad_task).',
   ];

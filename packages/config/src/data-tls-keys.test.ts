@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load-config.js';
-import { apiConfigSchema, workerConfigSchema } from './service-schemas.js';
+import { commonConfigSchema } from './common-schema.js';
 
 const caFile = join(mkdtempSync(join(tmpdir(), 'flowstack-config-')), 'ca.pem');
 writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
 
 describe('TLS keys of the data stores', () => {
   it('when nothing is set, then TLS is off and the server names are the Consul service names', () => {
-    const config = loadConfig('worker', workerConfigSchema, {});
+    const config = loadConfig('worker', commonConfigSchema, {});
     expect([config.POSTGRES_TLS, config.REDIS_TLS, config.RABBITMQ_TLS]).toEqual([
       false,
       false,
@@ -21,21 +21,15 @@ describe('TLS keys of the data stores', () => {
     expect(config.RABBITMQ_TLS_SERVER_NAME).toBe('rabbitmq.service.consul');
   });
 
-  it.each([
-    ['api', apiConfigSchema],
-    ['worker', workerConfigSchema],
-  ] as const)(
-    'when TLS is on without a CA file (%s), then start-up fails naming the key',
-    (service, schema) => {
-      expect(() => loadConfig(service, schema, { REDIS_TLS: 'true' })).toThrow(
-        /REDIS_TLS_CA_FILE: required when REDIS_TLS is true/,
-      );
-    },
-  );
+  it('when TLS is on without a CA file, then start-up fails naming the key', () => {
+    expect(() => loadConfig('migrate', commonConfigSchema, { REDIS_TLS: 'true' })).toThrow(
+      /REDIS_TLS_CA_FILE: required when REDIS_TLS is true/,
+    );
+  });
 
   it('when the CA file cannot be read, then start-up fails naming the key', () => {
     expect(() =>
-      loadConfig('api', apiConfigSchema, {
+      loadConfig('api', commonConfigSchema, {
         POSTGRES_TLS: 'true',
         POSTGRES_TLS_CA_FILE: `${caFile}.missing`,
       }),
@@ -43,7 +37,7 @@ describe('TLS keys of the data stores', () => {
   });
 
   it('when TLS is on with a readable CA file, then the config carries both', () => {
-    const config = loadConfig('api', apiConfigSchema, {
+    const config = loadConfig('api', commonConfigSchema, {
       POSTGRES_TLS: 'true',
       POSTGRES_TLS_CA_FILE: caFile,
       POSTGRES_TLS_SERVER_NAME: 'db.example.internal',

@@ -46,36 +46,50 @@ export const vaultKeys = {
   ),
 };
 
-/** Per-service dynamic-secret paths; defaults are the roles infra/vault creates for the service. */
-export function vaultCredsKeys(roles: { postgres: string; redis: string; rabbitmq: string }) {
-  return {
-    VAULT_POSTGRES_CREDS_PATH: text(
-      `database/creds/${roles.postgres}`,
-      'Vault path of the PostgreSQL credentials.',
-    ),
-    VAULT_REDIS_CREDS_PATH: text(
-      `database/creds/${roles.redis}`,
-      'Vault path of the Redis ACL credentials.',
-    ),
-    VAULT_RABBITMQ_CREDS_PATH: text(
-      `rabbitmq/creds/${roles.rabbitmq}`,
-      'Vault path of the RabbitMQ credentials.',
-    ),
-  };
+type VaultLoginConfig = z.output<z.ZodObject<Pick<typeof vaultKeys, VaultLoginKey>>>;
+type VaultLoginKey =
+  | 'VAULT_AUTH_METHOD'
+  | 'VAULT_TOKEN'
+  | 'VAULT_TOKEN_FILE'
+  | 'VAULT_JWT_FILE'
+  | 'VAULT_APPROLE_ROLE_ID';
+
+/** A refinement for a schema with the Vault keys: the chosen login method has what it needs. */
+export function requireVaultLoginInputs(config: VaultLoginConfig, ctx: z.RefinementCtx): void {
+  const missing = (key: VaultLoginKey, message: string) =>
+    ctx.addIssue({ code: 'custom', message, path: [key] });
+  switch (config.VAULT_AUTH_METHOD) {
+    case 'none':
+      return;
+    case 'token':
+      if (config.VAULT_TOKEN === undefined && config.VAULT_TOKEN_FILE === undefined) {
+        missing(
+          'VAULT_TOKEN',
+          'required when VAULT_AUTH_METHOD=token, unless VAULT_TOKEN_FILE is set',
+        );
+      }
+      return;
+    case 'jwt':
+      if (config.VAULT_JWT_FILE === undefined) {
+        missing('VAULT_JWT_FILE', 'required when VAULT_AUTH_METHOD=jwt');
+      }
+      return;
+    case 'approle':
+      if (config.VAULT_APPROLE_ROLE_ID === undefined) {
+        missing('VAULT_APPROLE_ROLE_ID', 'required when VAULT_AUTH_METHOD=approle');
+      }
+      return;
+  }
 }
 
-/** The API can serve HTTPS with a certificate from Vault's PKI, renewed at 2/3 of its life. */
-export const apiTlsKeys = {
-  TLS_MODE: z
-    .enum(['off', 'vault'])
-    .default('off')
-    .describe('off = plain HTTP; vault = HTTPS with a certificate issued by Vault PKI.'),
-  TLS_PKI_PATH: text('pki_int/issue/flowstack-api', "Vault PKI issue path (the api's own role)."),
-  TLS_COMMON_NAME: text('api.service.consul', 'Common name of the certificate.'),
-  TLS_ALT_NAMES: z
-    .string()
-    .default('localhost')
-    .describe('Comma-separated DNS SANs of the certificate.'),
-  TLS_IP_SANS: z.string().default('127.0.0.1').describe('Comma-separated IP SANs.'),
-  TLS_CERT_TTL: text('24h', 'Lifetime asked for each certificate.'),
-};
+/**
+ * Per-service dynamic-secret paths; the defaults are the service's roles in the Vault registry
+ * (`credsPathsOf` in @flowstack/vault/paths), which infra/vault creates.
+ */
+export function vaultCredsKeys(paths: { postgres: string; redis: string; rabbitmq: string }) {
+  return {
+    VAULT_POSTGRES_CREDS_PATH: text(paths.postgres, 'Vault path of the PostgreSQL credentials.'),
+    VAULT_REDIS_CREDS_PATH: text(paths.redis, 'Vault path of the Redis ACL credentials.'),
+    VAULT_RABBITMQ_CREDS_PATH: text(paths.rabbitmq, 'Vault path of the RabbitMQ credentials.'),
+  };
+}

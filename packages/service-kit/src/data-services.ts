@@ -7,12 +7,9 @@ import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
 import type { PiiSealer, VaultClient } from '@flowstack/vault';
 import type { ConsulWiring } from './consul-wiring.js';
 import { tlsPeerOf } from './data-tls.js';
-import {
-  choosePiiSealer,
-  openCredentialSources,
-  openVault,
-  type DataServicesConfig,
-} from './vault-services.js';
+import { openCredentialSources, type DataServicesConfig } from './credential-sources.js';
+import { choosePiiSealer } from './pii.js';
+import { openVault } from './vault-login.js';
 
 export interface DataServices {
   db: Database;

@@ -16,17 +16,14 @@ export { readOrderIdSecret, ORDER_ID_SECRET_FIELD } from './order-id-secret.js';
 export { runMain } from './run-main.js';
 export { serveHealth } from './serve-health.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
+export { openVault, vaultAuthFrom } from './vault-login.js';
 export {
-  openVault,
   openCredentialSources,
-  choosePiiSealer,
-  createPiiRewrapper,
-  type PiiRewrapper,
-  vaultAuthFrom,
   type CredentialSources,
   type DataServicesConfig,
   type VaultCredsConfig,
-} from './vault-services.js';
+} from './credential-sources.js';
+export { choosePiiSealer, createPiiRewrapper, type PiiRewrapper } from './pii.js';
 export {
   openConsul,
   type ConsulWiring,

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { ApiConfig } from '@flowstack/config';
 import { AppError } from '@flowstack/errors';
 import type { Logger } from '@flowstack/observability';
 import { createHttpGuard, type DataServices } from '@flowstack/service-kit';
+import type { ApiConfig } from './config.js';
 
 type VaultClient = NonNullable<DataServices['vault']>;
 type IssuedCertificate = ReturnType<

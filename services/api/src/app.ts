@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import type { ApiConfig } from '@flowstack/config';
 import type { Cache } from '@flowstack/cache';
 import type { Database } from '@flowstack/db';
 import type { ReadinessRegistry } from '@flowstack/lifecycle';
@@ -8,6 +7,7 @@ import type { Logger, Metrics } from '@flowstack/observability';
 import type { Publisher } from '@flowstack/queue';
 import { createStoredFingerprints } from '@flowstack/domain';
 import { createHealthEndpoints } from '@flowstack/service-kit';
+import type { ApiConfig } from './config.js';
 import { errorHandler, notFoundHandler } from './entry-points/http/error-handler.js';
 import { apiDocs, openApiDocument } from './entry-points/http/openapi.js';
 import { registerOrderRoutes } from './entry-points/http/order-routes.js';

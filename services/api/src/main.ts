@@ -1,5 +1,5 @@
-import { apiConfigSchema } from '@flowstack/config';
 import { runMain } from '@flowstack/service-kit';
+import { apiConfigSchema } from './config.js';
 import { startApi } from './start-api.js';
 
 await runMain({ service: 'api', schema: apiConfigSchema, start: startApi });

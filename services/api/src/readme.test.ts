@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { apiConfigSchema, renderConfigTable } from '@flowstack/config';
+import { renderConfigTable } from '@flowstack/config';
+import { apiConfigSchema } from './config.js';
 
 describe('the README', () => {
   it('when the config schema changes, then the README table must be regenerated', () => {

@@ -1,9 +1,9 @@
-import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
 import { listen, openConsul, openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
 import { createApiServer } from './api-server.js';
 import { createApp } from './app.js';
+import { apiConfigSchema, type ApiConfig } from './config.js';
 
 export interface RunningApi {
   url: string;

@@ -1,5 +1,5 @@
-import { workerConfigSchema } from '@flowstack/config';
 import { runMain } from '@flowstack/service-kit';
+import { workerConfigSchema } from './config.js';
 import { startWorker } from './start-worker.js';
 
 await runMain({ service: 'worker', schema: workerConfigSchema, start: startWorker });

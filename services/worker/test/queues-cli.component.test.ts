@@ -1,8 +1,9 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, workerConfigSchema } from '@flowstack/config';
+import { loadConfig } from '@flowstack/config';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
+import { workerConfigSchema } from '../src/config.js';
 import { startWorker } from '../src/start-worker.js';
 import { uniqueName } from '@flowstack/test-kit';
 import { runQueuesCli } from '../src/entry-points/cli/queue-commands.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startApi, type RunningApi } from '@flowstack/api';
-import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
+import { apiConfigSchema, type ApiConfig } from '@flowstack/api/config';
 import { createConsulClient, type ConsulClient } from '@flowstack/consul';
 import { startConsulDouble, type RunningConsulDouble } from '@flowstack/consul-double';
 import { prepareTestDatabase, testEnvironment } from '@flowstack/domain/testing';

@@ -8,7 +8,8 @@ import {
 import { waitFor } from '@flowstack/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@flowstack/api';
-import { apiConfigSchema, loadConfig, workerConfigSchema } from '@flowstack/config';
+import { apiConfigSchema } from '@flowstack/api/config';
+import { loadConfig } from '@flowstack/config';
 import { createDatabase, type Database } from '@flowstack/db';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import {
@@ -20,6 +21,7 @@ import {
 import { createLogger } from '@flowstack/observability';
 import { startTracing, type Tracing } from '@flowstack/service-kit';
 import { startWorker, type RunningWorker } from '@flowstack/worker';
+import { workerConfigSchema } from '@flowstack/worker/config';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;

@@ -3,7 +3,8 @@ import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
 import { createLogger } from '@flowstack/observability';
-import { pathsFor, redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
+import { pathsFor } from '@flowstack/infra-vault/registry';
+import { redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
 import {
   assertConsumerTopology,
   deadLetterQueueName,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { apiConfigSchema, loadConfig } from '@flowstack/config';
 import { startApi, type RunningApi } from '@flowstack/api';
+import { apiConfigSchema } from '@flowstack/api/config';
+import { loadConfig } from '@flowstack/config';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonConfigSchema, loadConfig, workerConfigSchema } from '@flowstack/config';
+import { commonConfigSchema, loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { migrateDatabase } from '@flowstack/domain';
 import { bootstrapVault, DEFAULTS, type BootstrapOptions } from '@flowstack/infra-vault';
@@ -16,6 +16,7 @@ import {
 import { rabbitmqManagement } from './preflight.js';
 import { redisKeyPrefixFor, SERVICE_VAULT_NAMES } from '@flowstack/vault';
 import { parseDuration, startVaultDouble, type VaultDouble } from '@flowstack/vault-double';
+import { workerConfigSchema } from '@flowstack/worker/config';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 
 type Service = 'api' | 'worker';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { VAULT_SERVICES, vaultPathRegistry } from '@flowstack/vault/paths';
+import { vaultPathRegistry } from '@flowstack/infra-vault/registry';
+import { VAULT_SERVICES } from '@flowstack/vault/paths';
 import { DEFAULT_ROLE, WORKLOAD_ROLES } from '@flowstack/infra-vault/workload-roles';
 import type { Intention } from './consul-intentions.js';
 import { parseDuration } from './duration.js';
@@ -200,7 +201,7 @@ async function prometheusConfig(
   };
 }
 
-/** The registry of packages/vault/src/paths.ts, by service. */
+/** The path registry of infra/vault/src/registry.ts, by service. */
 function vaultRegistry(): VaultAccess['registry'] {
   return new Map(
     VAULT_SERVICES.map((service) => [

@@ -1,4 +1,6 @@
-import { apiConfigSchema, commonConfigSchema, workerConfigSchema } from '@flowstack/config';
+import { apiConfigSchema } from '@flowstack/api/config';
+import { commonConfigSchema } from '@flowstack/config';
+import { workerConfigSchema } from '@flowstack/worker/config';
 import type { z } from 'zod';
 
 /**

@@ -8,7 +8,7 @@ export interface PolicyRule {
   capabilities: readonly string[];
 }
 
-/** A path a service calls and the capabilities the call needs (packages/vault/src/paths.ts). */
+/** A path a service calls and the capabilities the call needs (infra/vault/src/registry.ts). */
 export interface VaultPathUse {
   path: string;
   capabilities: readonly string[];

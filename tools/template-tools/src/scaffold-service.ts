@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -8,7 +8,6 @@ import { assertValidName, nameForms } from './project-name.js';
 import { currentProjectName } from './rename-project.js';
 import {
   CONFIG_TABLE,
-  configIndexExport,
   renderWorkerService,
   serviceNames,
   type ServiceNames,
@@ -35,9 +34,9 @@ export interface ScaffoldResult {
 
 /**
  * Scaffolds services/<name> from templates/worker-service (package, Dockerfile, entry point,
- * config schema in packages/config, unit, README and component tests, Nomad job, Consul
- * service-defaults and ACL policy), then edits what the templates cannot hold: the config index,
- * the Vault registry, engine roles and policy, the Consul intentions. Then formats what it wrote
+ * its own config schema in src/config.ts, unit, README and component tests, Nomad job, Consul
+ * service-defaults and ACL policy), then edits what the templates cannot hold: the Vault
+ * registry, engine roles and policy, the Consul intentions. Then formats what it wrote
  * and renders the README's config table. `npm install` links the new workspace afterwards.
  */
 export async function scaffoldService(root: string, name: string): Promise<ScaffoldResult> {
@@ -65,16 +64,19 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
     }
   };
 
-  // The workspace, its config schema, its Nomad job, its Consul service-defaults and ACL policy.
+  // The workspace with its config schema, its Nomad job, its Consul service-defaults and ACL policy.
   const rendered = await renderWorkerService(root, name);
   const readme = `services/${name}/README.md`;
   for (const [file, text] of rendered) if (file !== readme) await create(file, text);
-  await edit('packages/config/src/index.ts', (text) => text + configIndexExport(n, name));
 
-  // Vault: registry entry, engine roles, policy rendered from the registry.
-  await edit('packages/vault/src/paths.ts', (text) => addToVaultRegistry(text, n));
+  // Vault: its names, its grants, engine roles, policy rendered from the registry.
+  await edit(VAULT_NAMES_FILE, (text) => addToVaultNames(text, n));
+  await edit(VAULT_REGISTRY_FILE, (text) => addToVaultRegistry(text, n));
   await edit('infra/vault/src/engine-settings.ts', (text) => addToEngineSettings(text, n));
-  await create(`infra/vault/policies/${n.identity}.hcl`, await renderVaultPolicy(root, name));
+  await create(
+    `infra/vault/policies/${n.identity}.hcl`,
+    await renderVaultPolicy(root, name, n.service.dashed),
+  );
 
   // Consul: the intentions to the data services and Vault.
   for (const destination of ['postgres', 'redis', 'rabbitmq', 'vault']) {
@@ -84,20 +86,70 @@ export async function scaffoldService(root: string, name: string): Promise<Scaff
 
   prettier(root, [...result.created, ...result.edited]);
 
-  // The README embeds the config table, rendered by the built config package.
+  await create(
+    readme,
+    rendered.get(readme)!.replace(CONFIG_TABLE, await renderServiceConfigTable(root, name, n)),
+  );
+  prettier(root, [readme]);
+  return result;
+}
+
+const VAULT_NAMES_FILE = 'packages/vault/src/paths.ts';
+const VAULT_REGISTRY_FILE = 'infra/vault/src/registry.ts';
+
+/**
+ * Imports TypeScript sources the scaffold just edited, before anything is built or linked: each is
+ * transpiled into a scratch folder in `near`, where the root node_modules resolve their package
+ * imports, and an import of the Vault names (paths.ts, which has no imports) is pointed at its
+ * edited copy. Returns the modules in the order of `files`.
+ */
+async function importEdited(
+  root: string,
+  near: string,
+  files: readonly string[],
+): Promise<unknown[]> {
+  const dir = await mkdtemp(join(root, near, '.scaffold-'));
+  try {
+    const urls: string[] = [];
+    for (const [index, file] of [VAULT_NAMES_FILE, ...files].entries()) {
+      const source = await readFile(join(root, file), 'utf8');
+      const js = ts
+        .transpileModule(source, {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+        })
+        .outputText.replace(/'@[a-z0-9-]+\/vault\/paths'/, "'./module-0.mjs'");
+      const target = join(dir, `module-${index}.mjs`);
+      await writeFile(target, js);
+      urls.push(pathToFileURL(target).href);
+    }
+    const modules: unknown[] = [];
+    for (const url of urls.slice(1)) modules.push(await import(url));
+    return modules;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The README's config table, from the new service's src/config.ts, rendered by the config package
+ * (built here: the copy of a fresh checkout has no dist).
+ */
+async function renderServiceConfigTable(
+  root: string,
+  name: string,
+  n: ServiceNames,
+): Promise<string> {
   execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'packages/config/tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
+  const [schemas] = await importEdited(root, `services/${name}`, [
+    `services/${name}/src/config.ts`,
+  ]);
   const config = (await import(
     pathToFileURL(join(root, 'packages/config/dist/index.js')).href
-  )) as Record<string, unknown> & { renderConfigTable(schema: unknown): string };
-  await create(
-    readme,
-    rendered.get(readme)!.replace(CONFIG_TABLE, config.renderConfigTable(config[n.schemaExport])),
-  );
-  prettier(root, [readme]);
-  return result;
+  )) as { renderConfigTable(schema: unknown): string };
+  return config.renderConfigTable((schemas as Record<string, unknown>)[n.schemaExport]);
 }
 
 function prettier(root: string, files: string[]): void {
@@ -133,8 +185,8 @@ function insertIntoObject(text: string, declaration: string, entry: string, file
   return `${text.slice(0, end)}\n${entry}${text.slice(end)}`;
 }
 
-function addToVaultRegistry(text: string, n: ServiceNames): string {
-  const file = 'packages/vault/src/paths.ts';
+function addToVaultNames(text: string, n: ServiceNames): string {
+  const file = VAULT_NAMES_FILE;
   const s = n.service.dashed;
   let next = replaceOnce(
     text,
@@ -148,7 +200,7 @@ function addToVaultRegistry(text: string, n: ServiceNames): string {
     (m) => m.replace(/\];$/, `, '${s}'];`),
     file,
   );
-  next = insertIntoObject(
+  return insertIntoObject(
     next,
     'export const SERVICE_VAULT_NAMES',
     `  ${key(s)}: {
@@ -162,11 +214,15 @@ function addToVaultRegistry(text: string, n: ServiceNames): string {
   },`,
     file,
   );
+}
+
+function addToVaultRegistry(text: string, n: ServiceNames): string {
+  const s = n.service.dashed;
   return insertIntoObject(
-    next,
+    text,
     'const VAULT_PATHS',
     `  ${key(s)}: [...credsPaths('${s}'), ...lifecyclePaths(leasedBy(credsPaths('${s}')))],`,
-    file,
+    VAULT_REGISTRY_FILE,
   );
 }
 
@@ -210,27 +266,25 @@ interface RegistryModule {
     capabilities: readonly string[];
     purpose: string;
   }): string;
+}
+
+interface NamesModule {
   SERVICE_VAULT_NAMES: Record<string, { policy: string }>;
 }
 
-/**
- * The policy text infra/vault renders (src/service-policies.ts), from the edited registry:
- * paths.ts has no imports, so it is transpiled and loaded on its own.
- */
-async function renderVaultPolicy(root: string, service: string): Promise<string> {
-  const source = await readFile(join(root, 'packages/vault/src/paths.ts'), 'utf8');
-  const js = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const registry = (await import(
-    `data:text/javascript;base64,${Buffer.from(js).toString('base64')}`
-  )) as RegistryModule;
-  const name = registry.SERVICE_VAULT_NAMES[service]!.policy;
+/** The policy text infra/vault renders (src/service-policies.ts), from the edited registry. */
+async function renderVaultPolicy(root: string, name: string, service: string): Promise<string> {
+  const [names, registry] = await importEdited(root, `services/${name}`, [
+    VAULT_NAMES_FILE,
+    VAULT_REGISTRY_FILE,
+  ]);
+  const policy = (names as NamesModule).SERVICE_VAULT_NAMES[service]!.policy;
   const header = [
-    `# ${name}: generated from packages/vault/src/paths.ts; do not edit by hand.`,
-    `# Regenerate with: npm run build -w @${name.slice(0, name.length - service.length - 1)}/infra-vault && node infra/vault/dist/render-policies.js`,
+    `# ${policy}: generated from ${VAULT_REGISTRY_FILE}; do not edit by hand.`,
+    `# Regenerate with: npm run build -w @${policy.slice(0, policy.length - service.length - 1)}/infra-vault && node infra/vault/dist/render-policies.js`,
     '# Bound to the JWT role of the same name at jwt-nomad (bound_claims nomad_job_id).',
   ];
-  const blocks = registry.pathsFor(service).map((grant) => registry.renderPolicyBlock(grant));
+  const grants = registry as RegistryModule;
+  const blocks = grants.pathsFor(service).map((grant) => grants.renderPolicyBlock(grant));
   return `${header.join('\n')}\n\n${blocks.join('\n\n')}\n`;
 }

@@ -22,10 +22,8 @@ export interface ServiceNames {
   service: NameForms;
   /** project-service: Consul service, Vault role and policy. */
   identity: string;
-  /** sampleServiceConfigSchema */
+  /** sampleServiceConfigSchema, exported by the service's src/config.ts */
   schemaExport: string;
-  /** SampleServiceConfig */
-  configType: string;
 }
 
 export function serviceNames(project: NameForms, service: NameForms): ServiceNames {
@@ -34,12 +32,7 @@ export function serviceNames(project: NameForms, service: NameForms): ServiceNam
     service,
     identity: `${project.dashed}-${service.dashed}`,
     schemaExport: `${service.camel}ConfigSchema`,
-    configType: `${service.pascal}Config`,
   };
-}
-
-export function configIndexExport(n: ServiceNames, service: string): string {
-  return `export { ${n.schemaExport}, type ${n.configType} } from './${service}-schema.js';\n`;
 }
 
 /** The template's files for `service` in `root`: repository path -> text. */

@@ -43,7 +43,7 @@ describe('the worker-service template', () => {
       expect.arrayContaining([
         'services/mail-sender/src/start-mail-sender.ts',
         'services/mail-sender/Dockerfile',
-        'packages/config/src/mail-sender-schema.ts',
+        'services/mail-sender/src/config.ts',
         'jobs/mail-sender.nomad.hcl',
         'infra/consul/policies/flowstack-mail-sender.hcl',
       ]),
@@ -58,7 +58,7 @@ describe('the worker-service template', () => {
     const start = files.get('services/mail-sender/src/start-mail-sender.ts');
     expect(start).toContain('export async function startMailSender(');
     expect(start).toContain('config: MailSenderConfig');
-    expect(files.get('packages/config/src/mail-sender-schema.ts')).toContain('MAIL_SENDER_QUEUE');
+    expect(files.get('services/mail-sender/src/config.ts')).toContain('MAIL_SENDER_QUEUE');
   });
 
   it("when the HCL templates are parsed with HashiCorp's parser, then they parse", async () => {

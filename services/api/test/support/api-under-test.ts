@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { Express } from 'express';
-import { apiConfigSchema, loadConfig, type ApiConfig } from '@flowstack/config';
+import { loadConfig } from '@flowstack/config';
+import { apiConfigSchema, type ApiConfig } from '../../src/config.js';
 import type { Cache } from '@flowstack/cache';
 import type { Database } from '@flowstack/db';
 import { ORDER_CREATED } from '@flowstack/domain';

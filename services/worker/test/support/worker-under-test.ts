@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { loadConfig, workerConfigSchema, type WorkerConfig } from '@flowstack/config';
+import { loadConfig } from '@flowstack/config';
 import { createDatabase, type Database } from '@flowstack/db';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { ORDER_CREATED } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
+import { workerConfigSchema, type WorkerConfig } from '../../src/config.js';
 import { startWorker, type RunningWorker } from '../../src/start-worker.js';
 
 export interface WorkerUnderTest {

@@ -1,7 +1,7 @@
-import type { WorkerConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { createLogger, createMetrics } from '@flowstack/observability';
 import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
+import type { WorkerConfig } from '../../config.js';
 
 /** The connection an operator command opens: the worker's broker, static credentials, no logs. */
 export function openCliQueueConnection(config: WorkerConfig, name: string): QueueConnection {

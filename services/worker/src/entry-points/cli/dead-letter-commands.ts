@@ -1,13 +1,8 @@
-import {
-  ConfigError,
-  loadConfig,
-  workerConfigSchema,
-  type Env,
-  type WorkerConfig,
-} from '@flowstack/config';
+import { ConfigError, loadConfig, type Env } from '@flowstack/config';
 import { AppError, runCli, type CliIo, type CliValues } from '@flowstack/errors';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from '@flowstack/queue';
 import { rabbitmqNodes } from '@flowstack/service-kit';
+import { workerConfigSchema, type WorkerConfig } from '../../config.js';
 import { openCliQueueConnection } from './cli-queue-connection.js';
 
 export const USAGE = `Usage: dlq <command> [--limit N] [--queue NAME]

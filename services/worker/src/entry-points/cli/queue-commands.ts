@@ -1,14 +1,9 @@
-import {
-  ConfigError,
-  loadConfig,
-  workerConfigSchema,
-  type Env,
-  type WorkerConfig,
-} from '@flowstack/config';
+import { ConfigError, loadConfig, type Env } from '@flowstack/config';
 import { ORDER_CREATED } from '@flowstack/domain';
 import { AppError, runCli, type CliIo, type CliValues } from '@flowstack/errors';
 import { migrateQueues } from '@flowstack/queue';
 import { rabbitmqNodes } from '@flowstack/service-kit';
+import { workerConfigSchema, type WorkerConfig } from '../../config.js';
 import { openCliQueueConnection } from './cli-queue-connection.js';
 
 export const USAGE = `Usage: queues migrate [--queue NAME]

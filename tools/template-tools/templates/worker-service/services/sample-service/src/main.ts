@@ -1,5 +1,5 @@
-import { sampleServiceConfigSchema } from '@flowstack/config';
 import { runMain } from '@flowstack/service-kit';
+import { sampleServiceConfigSchema } from './config.js';
 import { startSampleService } from './start-sample-service.js';
 
 await runMain({

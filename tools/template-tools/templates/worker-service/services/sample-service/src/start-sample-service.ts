@@ -1,7 +1,7 @@
-import type { SampleServiceConfig } from '@flowstack/config';
 import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
 import { openDataServices, serveHealth } from '@flowstack/service-kit';
+import type { SampleServiceConfig } from './config.js';
 import { consumeSampleService } from './entry-points/sample-service-consumer.js';
 
 export interface RunningSampleService {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { createCache } from '@flowstack/cache';
-import { loadConfig, sampleServiceConfigSchema } from '@flowstack/config';
+import { loadConfig } from '@flowstack/config';
 import { createStaticCredentialSource } from '@flowstack/credentials';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
 import { uniqueId, waitFor } from '@flowstack/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { sampleServiceConfigSchema } from '../src/config.js';
 import { handledKey } from '../src/domain/handle-sample-service-message.js';
 import { startSampleService, type RunningSampleService } from '../src/start-sample-service.js';
 

@@ -2,14 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { parseEnv } from 'node:util';
-import { renderEnvExample } from './env-example.js';
-import { apiConfigSchema, commonConfigSchema, workerConfigSchema } from './service-schemas.js';
+import { apiConfigSchema } from '@flowstack/api/config';
+import { commonConfigSchema, renderEnvExample as render } from '@flowstack/config';
+import { workerConfigSchema } from '@flowstack/worker/config';
 
 const file = new URL('../../../.env.example', import.meta.url);
+const renderEnvExample = () =>
+  render({ common: commonConfigSchema, api: apiConfigSchema, worker: workerConfigSchema });
 
 describe('.env.example', () => {
   it('when the config schemas change, then the file must be regenerated', () => {
-    // Regenerate: node packages/config/dist/env-example-cli.js > .env.example
+    // Regenerate: node tools/dev-stack/dist/env-example-cli.js > .env.example
     expect(readFileSync(file, 'utf8')).toBe(renderEnvExample());
   });
 

@@ -1,4 +1,0 @@
-#!/usr/bin/env node
-import { renderEnvExample } from './env-example.js';
-
-process.stdout.write(renderEnvExample());
