@@ -13,6 +13,21 @@ export {
   type StartedServer,
 } from './health-server.js';
 export { readOrderIdSecret, ORDER_ID_SECRET_FIELD } from './order-id-secret.js';
+export {
+  createLifecycle,
+  type Lifecycle,
+  type LifecycleLogger,
+  type LifecycleOptions,
+  type StopFn,
+} from './lifecycle/lifecycle.js';
+export {
+  createReadinessRegistry,
+  type CheckOptions,
+  type ReadinessCheck,
+  type ReadinessRegistry,
+  type ReadinessReport,
+} from './lifecycle/readiness.js';
+export { handleProcessSignals } from './lifecycle/process-signals.js';
 export { runMain } from './run-main.js';
 export { serveHealth } from './serve-health.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';

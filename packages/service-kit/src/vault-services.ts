@@ -3,7 +3,7 @@ import type { CommonConfig } from '@flowstack/config';
 import { createStaticCredentialSource, type CredentialSource } from '@flowstack/credentials';
 
 import { AppError } from '@flowstack/errors';
-import type { Lifecycle } from '@flowstack/lifecycle';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
 import type { Logger, Metrics } from '@flowstack/observability';
 import {
   createEnvelopeSealer,

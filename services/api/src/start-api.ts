@@ -1,7 +1,13 @@
 import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
-import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import { listen, openConsul, openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
+import {
+  createLifecycle,
+  listen,
+  openConsul,
+  openDataServices,
+  readOrderIdSecret,
+  type Lifecycle,
+} from '@flowstack/service-kit';
 import { createApiServer } from './api-server.js';
 import { createApp } from './app.js';
 

@@ -1,7 +1,12 @@
 import { workerConfigSchema, type WorkerConfig } from '@flowstack/config';
-import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import { openConsul, openDataServices, serveHealth } from '@flowstack/service-kit';
+import {
+  createLifecycle,
+  openConsul,
+  openDataServices,
+  serveHealth,
+  type Lifecycle,
+} from '@flowstack/service-kit';
 import { consumeOrderCreated } from './entry-points/mq/order-created-consumer.js';
 
 export interface RunningWorker {

@@ -6,10 +6,9 @@ import type { Cache } from '@flowstack/cache';
 import type { Database } from '@flowstack/db';
 import { ORDER_CREATED } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
-import { createLifecycle } from '@flowstack/lifecycle';
 import { createLogger, createMetrics } from '@flowstack/observability';
 import type { ConsumedMessage, Consumer, SettledEvent } from '@flowstack/queue';
-import { openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
+import { createLifecycle, openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
 import { nextEvent } from '@flowstack/test-kit';
 import { createApp } from '../../src/app.js';
 

@@ -1,7 +1,11 @@
 import type { SampleServiceConfig } from '@flowstack/config';
-import { createLifecycle, type Lifecycle } from '@flowstack/lifecycle';
 import { createMetrics, type Logger } from '@flowstack/observability';
-import { openDataServices, serveHealth } from '@flowstack/service-kit';
+import {
+  createLifecycle,
+  openDataServices,
+  serveHealth,
+  type Lifecycle,
+} from '@flowstack/service-kit';
 import { consumeSampleService } from './entry-points/sample-service-consumer.js';
 
 export interface RunningSampleService {
