@@ -30,6 +30,12 @@ export {
 export { handleProcessSignals } from './lifecycle/process-signals.js';
 export { runMain } from './run-main.js';
 export { serveHealth } from './serve-health.js';
+export {
+  startService,
+  type RunningService,
+  type ServiceContext,
+  type StartServiceOptions,
+} from './start-service.js';
 export { startTracing, type Tracing, type TracingConfig } from './tracing.js';
 export {
   openVault,
