@@ -1,10 +1,12 @@
 import { apiConfigSchema, type ApiConfig } from '@flowstack/config';
+import type { Express } from 'express';
 import type { Logger } from '@flowstack/observability';
 import {
   listen,
   readOrderIdSecret,
   startService,
   type RunningService,
+  type ServiceContext,
 } from '@flowstack/service-kit';
 import { createApiServer } from './api-server.js';
 import { createApp } from './app.js';
@@ -23,28 +25,9 @@ export function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi>
   };
   return startService(
     { service: 'api', config, schema: apiConfigSchema, logger, localCache },
-    async ({ db, cache, queue, pii, vault, lifecycle, metrics }) => {
-      const orderIdSecret = await readOrderIdSecret({
-        configured: config.ORDER_ID_SECRET,
-        vault,
-        logger,
-      });
-      const publisher = queue.createPublisher({
-        exchange: config.ORDERS_EXCHANGE,
-        assertExchange: config.ORDERS_EXCHANGE_DECLARE,
-        confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
-      });
-      const app = createApp({
-        config,
-        db,
-        cache,
-        publisher,
-        logger,
-        metrics,
-        readiness: lifecycle.readiness,
-        pii,
-        ...(orderIdSecret === undefined ? {} : { orderIdSecret }),
-      });
+    async (context) => {
+      const { lifecycle, vault } = context;
+      const app = await createApiApp(config, logger, context);
       const { server, scheme } = await lifecycle.step('tls', async () => {
         const created = await createApiServer({ config, app, vault, logger });
         return {
@@ -62,4 +45,36 @@ export function startApi(config: ApiConfig, logger: Logger): Promise<RunningApi>
       });
     },
   );
+}
+
+/**
+ * The Express app on the opened services: the order publisher, the order-id secret, the routes.
+ * The component tests' harness builds it the same way and drives it without listening.
+ */
+export async function createApiApp(
+  config: ApiConfig,
+  logger: Logger,
+  { db, cache, queue, pii, vault, lifecycle, metrics }: ServiceContext,
+): Promise<Express> {
+  const orderIdSecret = await readOrderIdSecret({
+    configured: config.ORDER_ID_SECRET,
+    vault,
+    logger,
+  });
+  const publisher = queue.createPublisher({
+    exchange: config.ORDERS_EXCHANGE,
+    assertExchange: config.ORDERS_EXCHANGE_DECLARE,
+    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
+  });
+  return createApp({
+    config,
+    db,
+    cache,
+    publisher,
+    logger,
+    metrics,
+    readiness: lifecycle.readiness,
+    pii,
+    ...(orderIdSecret === undefined ? {} : { orderIdSecret }),
+  });
 }

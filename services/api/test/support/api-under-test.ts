@@ -8,9 +8,9 @@ import { ORDER_CREATED } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
 import { createLogger } from '@flowstack/observability';
 import type { ConsumedMessage, Consumer, QueueConnection, SettledEvent } from '@flowstack/queue';
-import { readOrderIdSecret, startService } from '@flowstack/service-kit';
+import { startService } from '@flowstack/service-kit';
 import { nextEvent } from '@flowstack/test-kit';
-import { createApp } from '../../src/app.js';
+import { createApiApp } from '../../src/start-api.js';
 
 export interface ApiUnderTest {
   app: Express;
@@ -49,28 +49,11 @@ export async function startApiUnderTest(
   const published: ConsumedMessage[] = [];
   const { lifecycle, app, db, cache, capture } = await startService(
     { service: 'api', config, logger, defaultMetrics: false },
-    async ({ db, cache, queue, vault, lifecycle, metrics }) => {
-      const publisher = queue.createPublisher({
-        exchange,
-        confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
-      });
+    async (context) => {
+      const { db, cache, queue, lifecycle } = context;
       const capture = options.bindCaptureQueue === false ? undefined : await bindCapture(queue);
       if (capture !== undefined) lifecycle.onStop('capture consumer', () => capture.stop());
-      const orderIdSecret = await readOrderIdSecret({
-        configured: config.ORDER_ID_SECRET,
-        vault,
-        logger,
-      });
-      const app = createApp({
-        config,
-        db,
-        cache,
-        publisher,
-        logger,
-        metrics,
-        readiness: lifecycle.readiness,
-        ...(orderIdSecret === undefined ? {} : { orderIdSecret }),
-      });
+      const app = await createApiApp(config, logger, context);
       return { app, db, cache, capture };
     },
   );
