@@ -11,9 +11,9 @@ import {
   type DiscoveredService,
 } from '@flowstack/consul';
 import type { AddressSource } from '@flowstack/credentials';
-import type { Lifecycle } from '@flowstack/lifecycle';
 import type { Logger } from '@flowstack/observability';
 import type { z } from 'zod';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
 
 export type DataServiceName = 'postgres' | 'redis' | 'rabbitmq';
 

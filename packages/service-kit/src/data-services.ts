@@ -1,10 +1,10 @@
 import { createCache, type Cache, type LocalTierOptions } from '@flowstack/cache';
 import { createDatabase, type Database } from '@flowstack/db';
 import { AppError } from '@flowstack/errors';
-import type { Lifecycle } from '@flowstack/lifecycle';
 import type { Logger, Metrics } from '@flowstack/observability';
 import { createQueueConnection, type QueueConnection } from '@flowstack/queue';
 import type { PiiSealer, VaultClient } from '@flowstack/vault';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
 import type { ConsulWiring } from './consul-wiring.js';
 import { tlsPeerOf } from './data-tls.js';
 import { openCredentialSources, type DataServicesConfig } from './credential-sources.js';

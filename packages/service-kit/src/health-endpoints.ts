@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ReadinessRegistry } from '@flowstack/lifecycle';
 import type { Registry } from 'prom-client';
+import type { ReadinessRegistry } from './lifecycle/readiness.js';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 

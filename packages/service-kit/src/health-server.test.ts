@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLifecycle } from '@flowstack/lifecycle';
 import { createMetrics } from '@flowstack/observability';
+import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createHealthEndpoints } from './health-endpoints.js';
 import { startHealthServer, type StartedServer } from './health-server.js';
 

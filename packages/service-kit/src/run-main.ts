@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig, type Env } from '@flowstack/config';
-import { handleProcessSignals, type Lifecycle } from '@flowstack/lifecycle';
 import { createLogger, type Logger } from '@flowstack/observability';
 import type { z } from 'zod';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
+import { handleProcessSignals } from './lifecycle/process-signals.js';
 import { startTracing, type TracingConfig } from './tracing.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Lifecycle } from '@flowstack/lifecycle';
 import type { Registry } from 'prom-client';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
 import { createHealthEndpoints } from './health-endpoints.js';
 import { startHealthServer, type StartedServer } from './health-server.js';
 

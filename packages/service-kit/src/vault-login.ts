@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CommonConfig } from '@flowstack/config';
 import { AppError } from '@flowstack/errors';
-import type { Lifecycle } from '@flowstack/lifecycle';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
 import type { Logger, Metrics } from '@flowstack/observability';
 import { createVaultClient, type VaultAuthConfig, type VaultClient } from '@flowstack/vault';
 

@@ -20,7 +20,8 @@ export interface ServiceProfile {
   portKey?: string;
   /**
    * Lifecycle steps stopped one after the other at shutdown, each bounded by SHUTDOWN_TIMEOUT_MS
-   * (packages/lifecycle): api = postgres, redis, rabbitmq, http; worker adds the consumer.
+   * (the lifecycle in packages/service-kit): api = postgres, redis, rabbitmq, http; worker adds
+   * the consumer.
    */
   shutdownSteps: number;
   /** Data services the process connects to (each through a sidecar upstream). */

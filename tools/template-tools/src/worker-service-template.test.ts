@@ -56,7 +56,7 @@ describe('the worker-service template', () => {
       }
     }
     const start = files.get('services/mail-sender/src/start-mail-sender.ts');
-    expect(start).toContain('export async function startMailSender(');
+    expect(start).toContain('export function startMailSender(');
     expect(start).toContain('config: MailSenderConfig');
     expect(files.get('services/mail-sender/src/config.ts')).toContain('MAIL_SENDER_QUEUE');
   });

@@ -7,12 +7,11 @@ import type { Cache } from '@flowstack/cache';
 import type { Database } from '@flowstack/db';
 import { ORDER_CREATED } from '@flowstack/domain';
 import { testEnvironment } from '@flowstack/domain/testing';
-import { createLifecycle } from '@flowstack/lifecycle';
-import { createLogger, createMetrics } from '@flowstack/observability';
-import type { ConsumedMessage, Consumer, SettledEvent } from '@flowstack/queue';
-import { openDataServices, readOrderIdSecret } from '@flowstack/service-kit';
+import { createLogger } from '@flowstack/observability';
+import type { ConsumedMessage, Consumer, QueueConnection, SettledEvent } from '@flowstack/queue';
+import { startService } from '@flowstack/service-kit';
 import { nextEvent } from '@flowstack/test-kit';
-import { createApp } from '../../src/app.js';
+import { createApiApp } from '../../src/start-api.js';
 
 export interface ApiUnderTest {
   app: Express;
@@ -48,31 +47,20 @@ export async function startApiUnderTest(
     }),
   );
   const logger = createLogger({ service: 'api', level: 'silent' });
-  const metrics = createMetrics({ service: 'api', defaultMetrics: false });
-  const lifecycle = createLifecycle({ logger });
-  const { db, cache, queue } = await openDataServices({
-    service: 'api',
-    config,
-    logger,
-    metrics,
-    lifecycle,
-  });
-  const publisher = queue.createPublisher({
-    exchange,
-    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
-  });
-
   const published: ConsumedMessage[] = [];
-  let capture: Consumer | undefined;
-  const waitUntilCaptured = async (done: () => boolean, timeoutMs: number) => {
-    // Re-checked after every settled delivery: the handler pushes before the ack.
-    while (!done()) {
-      if (capture === undefined) throw new Error('no capture queue bound');
-      await nextEvent<[SettledEvent]>(capture, 'settled', { timeoutMs });
-    }
-  };
-  if (options.bindCaptureQueue ?? true) {
-    const consumer = await queue.consume({
+  const { lifecycle, app, db, cache, capture } = await startService(
+    { service: 'api', config, logger, defaultMetrics: false },
+    async (context) => {
+      const { db, cache, queue, lifecycle } = context;
+      const capture = options.bindCaptureQueue === false ? undefined : await bindCapture(queue);
+      if (capture !== undefined) lifecycle.onStop('capture consumer', () => capture.stop());
+      const app = await createApiApp(config, logger, context);
+      return { app, db, cache, capture };
+    },
+  );
+
+  function bindCapture(queue: QueueConnection): Promise<Consumer> {
+    return queue.consume({
       queue: captureQueue,
       exchange,
       routingKeys: [ORDER_CREATED],
@@ -84,24 +72,14 @@ export async function startApiUnderTest(
         return Promise.resolve();
       },
     });
-    capture = consumer;
-    lifecycle.onStop('capture consumer', () => consumer.stop());
   }
-  const orderIdSecret = await readOrderIdSecret({
-    configured: config.ORDER_ID_SECRET,
-    vault: undefined,
-    logger,
-  });
-  const app = createApp({
-    config,
-    db,
-    cache,
-    publisher,
-    logger,
-    metrics,
-    readiness: lifecycle.readiness,
-    ...(orderIdSecret === undefined ? {} : { orderIdSecret }),
-  });
+  const waitUntilCaptured = async (done: () => boolean, timeoutMs: number) => {
+    // Re-checked after every settled delivery: the handler pushes before the ack.
+    while (!done()) {
+      if (capture === undefined) throw new Error('no capture queue bound');
+      await nextEvent<[SettledEvent]>(capture, 'settled', { timeoutMs });
+    }
+  };
 
   return {
     app,

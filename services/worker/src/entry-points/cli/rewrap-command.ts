@@ -4,9 +4,8 @@ import { createStaticCredentialSource, type CredentialSource } from '@flowstack/
 import { createDatabase } from '@flowstack/db';
 import { rewrapOrderEmails } from '@flowstack/domain';
 import { AppError, isAppError, runCli, type CliIo } from '@flowstack/errors';
-import { createLifecycle } from '@flowstack/lifecycle';
 import { createLogger, createMetrics } from '@flowstack/observability';
-import { createPiiRewrapper, openVault } from '@flowstack/service-kit';
+import { createLifecycle, createPiiRewrapper, openVault } from '@flowstack/service-kit';
 
 export const USAGE = `Usage: flowstack-rewrap [--batch-size N]
 
