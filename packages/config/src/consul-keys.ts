@@ -45,7 +45,7 @@ export const consulKeys = {
     .enum(['off', 'http', 'dns'])
     .default('off')
     .describe(
-      'Find PostgreSQL, Redis and RabbitMQ through Consul (healthy instances, followed as they move) instead of the *_HOST/*_PORT keys.',
+      'Find PostgreSQL, Redis and RabbitMQ through Consul (healthy instances, followed as they move) instead of the `*_HOST`/`*_PORT` keys.',
     ),
   CONSUL_DISCOVERY_REQUIRE_ACL: bool(
     true,
