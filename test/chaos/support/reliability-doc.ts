@@ -14,6 +14,9 @@ function errors(result: DrillResult): string {
   return entries.length === 0 ? 'none' : entries.map(([label, n]) => `${n}× ${label}`).join(', ');
 }
 
+/** The middle columns of both drill tables, filled by outcomeCells. */
+const OUTCOME_HEADERS = ['Result', 'Accepted', 'Stored', 'Duplicates', 'Missing', 'Errors seen'];
+
 /** Result, the books and the errors of one drill: the middle of both drill tables. */
 function outcomeCells(r: DrillResult): string[] {
   return [
@@ -42,19 +45,7 @@ export function renderDrillTable(file: ResultsFile): string {
       ].map(cell),
     );
   return markdownTable(
-    [
-      'Drill',
-      'Fault',
-      'Expected',
-      'Result',
-      'Accepted',
-      'Stored',
-      'Duplicates',
-      'Missing',
-      'Errors seen',
-      'Recovery',
-      'Run (UTC)',
-    ],
+    ['Drill', 'Fault', 'Expected', ...OUTCOME_HEADERS, 'Recovery', 'Run (UTC)'],
     rows,
   );
 }
@@ -117,12 +108,7 @@ export function renderClusterDrillTable(file: ResultsFile): string {
       'Cluster drill',
       'Fault',
       'Queue type',
-      'Result',
-      'Accepted',
-      'Stored',
-      'Duplicates',
-      'Missing',
-      'Errors seen',
+      ...OUTCOME_HEADERS,
       'Longest gap in accepted orders',
       'Recovery',
       'Run (UTC)',
