@@ -1,5 +1,7 @@
 export {
   loadConfig,
+  configProblems,
+  type ConfigProblem,
   documentConfig,
   renderConfigTable,
   ConfigError,

@@ -3,11 +3,17 @@ import { markdownTable } from './markdown-table.js';
 
 export type Env = Record<string, string | undefined>;
 
+export interface ConfigProblem {
+  key: string;
+  message: string;
+  description: string | undefined;
+}
+
 /** Thrown when the environment does not satisfy a service's schema; lists every bad key. */
 export class ConfigError extends Error {
   constructor(
     readonly service: string,
-    readonly problems: { key: string; message: string; description: string | undefined }[],
+    readonly problems: ConfigProblem[],
   ) {
     super(
       `Invalid configuration for ${service}:\n` +
@@ -28,16 +34,31 @@ export function loadConfig<S extends z.ZodObject>(
   schema: S,
   env: Env = process.env,
 ): z.output<S> {
+  const result = parseConfig(schema, env);
+  if (result.success) return result.data;
+  throw new ConfigError(service, result.problems);
+}
+
+/** What loadConfig would refuse, one entry per bad key, without throwing ([] when it loads). */
+export function configProblems(schema: z.ZodObject, env: Env): ConfigProblem[] {
+  const result = parseConfig(schema, env);
+  return result.success ? [] : result.problems;
+}
+
+function parseConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Env,
+): { success: true; data: z.output<S> } | { success: false; problems: ConfigProblem[] } {
   const known = Object.fromEntries(
     Object.keys(schema.shape).map((key) => [key, emptyToUndefined(env[key])]),
   );
   const result = schema.safeParse(known);
-  if (result.success) return result.data;
+  if (result.success) return { success: true, data: result.data };
   const problems = result.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '(root)');
     return { key, message: issue.message, description: describeKey(schema, key) };
   });
-  throw new ConfigError(service, problems);
+  return { success: false, problems };
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

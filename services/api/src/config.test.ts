@@ -1,17 +1,10 @@
-import { ConfigError, documentConfig, loadConfig } from '@flowstack/config';
+import { ConfigError, configProblems, documentConfig, loadConfig } from '@flowstack/config';
 import { SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
 import { describe, expect, it } from 'vitest';
 import { apiConfigSchema } from './config.js';
 
-function problemKeys(env: Record<string, string>): string[] {
-  try {
-    loadConfig('api', apiConfigSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.key);
-    throw error;
-  }
-  return [];
-}
+const problemKeys = (env: Record<string, string>) =>
+  configProblems(apiConfigSchema, env).map((p) => p.key);
 
 describe('the api config', () => {
   it('when the environment is empty, then every key takes its documented default', () => {

@@ -1,17 +1,10 @@
-import { ConfigError, documentConfig, loadConfig } from '@flowstack/config';
+import { configProblems, documentConfig, loadConfig } from '@flowstack/config';
 import { SERVICE_VAULT_NAMES } from '@flowstack/vault/paths';
 import { describe, expect, it } from 'vitest';
 import { workerConfigSchema } from './config.js';
 
-function problemKeys(env: Record<string, string>): string[] {
-  try {
-    loadConfig('worker', workerConfigSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.key);
-    throw error;
-  }
-  return [];
-}
+const problemKeys = (env: Record<string, string>) =>
+  configProblems(workerConfigSchema, env).map((p) => p.key);
 
 describe('the worker config', () => {
   it('when values are given as strings, then they are coerced to their types', () => {
