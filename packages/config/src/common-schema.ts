@@ -67,9 +67,10 @@ const common = {
 };
 
 /**
- * The shared keys with their cross-field checks. A service schema extends it (`.extend` keeps the
- * checks), so a half-configured Vault login or a TLS store without its CA fails at load time as a
- * ConfigError, before any connection opens.
+ * The shared keys with their cross-field checks. A service schema extends it and keeps the checks
+ * (`.extend`, or `.safeExtend` where it overrides a shared key: zod refuses `.extend` then), so a
+ * half-configured Vault login or a TLS store without its CA fails at load time as a ConfigError,
+ * before any connection opens.
  */
 export const commonConfigSchema = z
   .object(common)
