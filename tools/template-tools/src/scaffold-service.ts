@@ -101,7 +101,7 @@ const VAULT_REGISTRY_FILE = 'infra/vault/src/registry.ts';
  * Imports TypeScript sources the scaffold just edited, before anything is built or linked: each is
  * transpiled into a scratch folder in `near`, where the root node_modules resolve their package
  * imports, and an import of the Vault names (paths.ts, which has no imports) is pointed at its
- * edited copy. Returns the modules in the order of `files`.
+ * edited copy. Returns the names module, then the modules of `files` in their order.
  */
 async function importEdited(
   root: string,
@@ -123,7 +123,7 @@ async function importEdited(
       urls.push(pathToFileURL(target).href);
     }
     const modules: unknown[] = [];
-    for (const url of urls.slice(1)) modules.push(await import(url));
+    for (const url of urls) modules.push(await import(url));
     return modules;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -143,7 +143,7 @@ async function renderServiceConfigTable(
     cwd: root,
     stdio: 'inherit',
   });
-  const [schemas] = await importEdited(root, `services/${name}`, [
+  const [, schemas] = await importEdited(root, `services/${name}`, [
     `services/${name}/src/config.ts`,
   ]);
   const config = (await import(
@@ -274,10 +274,7 @@ interface NamesModule {
 
 /** The policy text infra/vault renders (src/service-policies.ts), from the edited registry. */
 async function renderVaultPolicy(root: string, name: string, service: string): Promise<string> {
-  const [names, registry] = await importEdited(root, `services/${name}`, [
-    VAULT_NAMES_FILE,
-    VAULT_REGISTRY_FILE,
-  ]);
+  const [names, registry] = await importEdited(root, `services/${name}`, [VAULT_REGISTRY_FILE]);
   const policy = (names as NamesModule).SERVICE_VAULT_NAMES[service]!.policy;
   const header = [
     `# ${policy}: generated from ${VAULT_REGISTRY_FILE}; do not edit by hand.`,
